@@ -1,0 +1,47 @@
+# Kontakt Læge — `make run` starts the embedded product, `make test` runs the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export DJANGO_SETTINGS_MODULE := kontaktlaege.settings
+
+.PHONY: run test lint bench chromium messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "Kontakt Læge kører på http://$(HOST):$(PORT)/  (Ctrl+C stopper)"
+	KL_EMBEDDED_SCHEDULER=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) kontaktlaege.asgi:application
+
+# Browser tests drive Debian's chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.test-installed chromium
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy kontaktlaege
+
+bench: $(VENV)/.test-installed chromium
+	$(PY) bench/run.py
+
+messages: $(VENV)/.installed
+	cd kontaktlaege && ../$(PY) ../manage.py makemessages -l da -l en --ignore=static
+
+clean:
+	rm -rf var/ $(VENV)

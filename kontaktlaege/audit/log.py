@@ -1,0 +1,84 @@
+"""Writing and verifying the audit chain. No clear-text CPR, names or reason text go in:
+the citizen is identified by the keyed CPR hash."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kontaktlaege.directory import cpr as cprlib
+
+from .models import AuditEntry, AuditHead
+
+
+def _digest(prev_hash: str, entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            prev_hash,
+            entry.at.isoformat(),
+            entry.actor_id,
+            entry.actor_label,
+            entry.action,
+            entry.citizen_cpr_hash,
+            entry.clinic_id,
+            entry.municipality_id,
+            entry.consultation_id,
+            entry.detail,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    clinic: Any = None,
+    municipality: Any = None,
+    consultation: Any = None,
+    citizen_cpr: str = "",
+    citizen_cpr_hash: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=(actor.display_name if actor is not None and actor.is_authenticated else ""),
+            action=action,
+            citizen_cpr_hash=citizen_cpr_hash or cprlib.lookup_hash(citizen_cpr),
+            clinic=clinic,
+            municipality=municipality
+            if municipality is not None
+            else getattr(actor, "municipality", None),
+            consultation_id=getattr(consultation, "pk", None),
+            detail=detail or {},
+            prev_hash=head.last_hash,
+        )
+        entry.entry_hash = _digest(head.last_hash, entry)
+        entry.save()
+        head.last_hash = entry.entry_hash
+        head.save(update_fields=["last_hash"])
+    return entry
+
+
+def verify_chain() -> list[str]:
+    """Return the problems found; an empty list means the chain is intact."""
+    problems = []
+    prev = "0" * 64
+    for entry in AuditEntry.objects.order_by("id").iterator():
+        if entry.prev_hash != prev:
+            problems.append(f"entry {entry.pk}: previous entry missing or changed")
+        if _digest(entry.prev_hash, entry) != entry.entry_hash:
+            problems.append(f"entry {entry.pk}: content changed")
+        prev = entry.entry_hash
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.last_hash != prev:
+        problems.append("the newest entries were removed")
+    return problems

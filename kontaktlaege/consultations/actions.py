@@ -1,0 +1,264 @@
+"""Every change of a waiting room or consultation goes through here: one transaction that
+checks the rules, writes, audits, bumps the sequence numbers and pushes hints on commit."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kontaktlaege.accounts.models import User
+from kontaktlaege.audit.log import record
+from kontaktlaege.directory.models import Clinic, Ydernummer
+
+from . import events, lifecycle
+from .models import Consultation, Message, OpeningWindow, WaitingRoom
+
+S = Consultation.State
+
+
+class ActionError(Exception):
+    """A rule said no; the message is for the user, in their language."""
+
+
+@dataclass(frozen=True)
+class CitizenOnBehalf:
+    cpr: str
+    name: str
+
+
+def _lock_room(clinic_id: int) -> WaitingRoom:
+    room, _created = WaitingRoom.objects.get_or_create(clinic_id=clinic_id)
+    return WaitingRoom.objects.select_for_update().get(pk=room.pk)
+
+
+def _bump_room(room: WaitingRoom) -> None:
+    room.seq += 1
+    room.save(update_fields=["seq"])
+    events.clinic_changed(room.clinic_id, room.seq)
+
+
+def _lock(consultation_id: int) -> tuple[WaitingRoom, Consultation]:
+    """Lock the clinic's room, then the consultation: always in this order (no deadlocks)."""
+    clinic_id = Consultation.objects.values_list("clinic_id", flat=True).get(pk=consultation_id)
+    room = _lock_room(clinic_id)
+    return room, Consultation.objects.select_for_update().get(pk=consultation_id)
+
+
+def _move(consultation: Consultation, target: str, actor: User | None, **detail: object) -> None:
+    fields = lifecycle.transition(consultation, target)
+    consultation.save(update_fields=fields)
+    record(
+        f"consultation_{target}",
+        actor=actor,
+        clinic=consultation.clinic,
+        municipality=consultation.municipality,
+        consultation=consultation,
+        citizen_cpr_hash=consultation.citizen_cpr_hash,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
+    events.consultation_changed(consultation.pk, consultation.seq)
+
+
+def join_queue(
+    employee: User,
+    *,
+    ydernummer: Ydernummer,
+    reason: str,
+    citizen: CitizenOnBehalf | None = None,
+    consent_given: bool = False,
+) -> Consultation:
+    clinic: Clinic = ydernummer.clinic
+    if not clinic.offers_video:
+        raise ActionError(_("Lægen tilbyder ikke videokonsultation."))
+    if citizen is not None and not consent_given:
+        raise ActionError(_("Borgerens samtykke (tro- og love-erklæring) mangler."))
+    with transaction.atomic():
+        room = _lock_room(clinic.pk)
+        if not room.is_open():
+            raise ActionError(
+                _("Lægens venteværelse er lukket lige nu. Ring til klinikken på %(phone)s.")
+                % {"phone": clinic.phone or "-"}
+            )
+        consultation = Consultation(
+            clinic=clinic,
+            ydernummer=ydernummer,
+            kind=Consultation.Kind.ON_BEHALF if citizen else Consultation.Kind.WITHOUT_CITIZEN,
+            employee=employee,
+            municipality=employee.municipality,
+            employee_name=employee.display_name,
+            employee_role=employee.job_role,
+            employee_workplace=employee.workplace,
+            reason=reason,
+            consent_given=consent_given,
+            queued_at=timezone.now(),
+            last_seen_at=timezone.now(),
+            seq=1,
+        )
+        if citizen is not None:
+            consultation.citizen_name = citizen.name
+            consultation.set_citizen_cpr(citizen.cpr)
+            if Consultation.objects.filter(
+                clinic=clinic,
+                citizen_cpr_hash=consultation.citizen_cpr_hash,
+                state__in=[S.QUEUED, S.ADMITTED],
+            ).exists():
+                raise ActionError(_("Borgeren står allerede i kø hos lægen."))
+        consultation.save()
+        record(
+            "consultation_queued",
+            actor=employee,
+            clinic=clinic,
+            consultation=consultation,
+            citizen_cpr_hash=consultation.citizen_cpr_hash,
+            detail={"kind": consultation.kind, "consent": consent_given},
+        )
+        _bump_room(room)
+    return consultation
+
+
+def _clinic_transition(
+    staff: User, consultation_id: int, target: str, **detail: object
+) -> Consultation:
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        if consultation.clinic_id != staff.clinic_id:
+            raise Consultation.DoesNotExist
+        try:
+            _move(consultation, target, staff, **detail)
+        except lifecycle.TransitionNotAllowed as exc:
+            raise ActionError(str(exc.user_message)) from None
+        if target == S.ADMITTED:
+            consultation.admitted_by = staff
+            consultation.save(update_fields=["admitted_by"])
+        _bump_room(room)
+    return consultation
+
+
+def admit(staff: User, consultation_id: int) -> Consultation:
+    return _clinic_transition(staff, consultation_id, S.ADMITTED)
+
+
+def reject(staff: User, consultation_id: int, message: str = "") -> Consultation:
+    with transaction.atomic():
+        consultation = _clinic_transition(
+            staff, consultation_id, S.REJECTED, with_message=bool(message)
+        )
+        consultation.reject_message = message
+        consultation.save(update_fields=["reject_message"])
+    return consultation
+
+
+def cancel(employee: User, consultation_id: int) -> Consultation:
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        if consultation.employee_id != employee.pk:
+            raise Consultation.DoesNotExist
+        try:
+            _move(consultation, S.CANCELLED, employee)
+        except lifecycle.TransitionNotAllowed as exc:
+            raise ActionError(str(exc.user_message)) from None
+        _bump_room(room)
+    return consultation
+
+
+def end(user: User, consultation_id: int) -> Consultation:
+    """Either side ends a running consultation."""
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        if not (
+            consultation.employee_id == user.pk
+            or (user.is_clinic_staff and consultation.clinic_id == user.clinic_id)
+        ):
+            raise Consultation.DoesNotExist
+        try:
+            _move(consultation, S.ENDED, user)
+        except lifecycle.TransitionNotAllowed as exc:
+            raise ActionError(str(exc.user_message)) from None
+        _bump_room(room)
+    return consultation
+
+
+def send_message(staff: User, consultation_id: int, text: str) -> Message:
+    with transaction.atomic():
+        _room, consultation = _lock(consultation_id)
+        if consultation.clinic_id != staff.clinic_id:
+            raise Consultation.DoesNotExist
+        if not consultation.is_active:
+            raise ActionError(_("Konsultationen er allerede afsluttet eller ændret."))
+        message = Message.objects.create(consultation=consultation, author=staff, text=text)
+        consultation.seq += 1
+        consultation.save(update_fields=["seq"])
+        record("message_sent", actor=staff, clinic=consultation.clinic, consultation=consultation)
+        events.consultation_changed(consultation.pk, consultation.seq)
+    return message
+
+
+def set_mode(staff: User, mode: str, *, clear_queue: bool = False) -> WaitingRoom:
+    """Open now, open on the weekly schedule, or close (keeping or clearing the queue)."""
+    if mode not in WaitingRoom.Mode.values:
+        raise ActionError(_("Ukendt status for venteværelset."))
+    with transaction.atomic():
+        room = _lock_room(staff.clinic_id)  # type: ignore[arg-type]
+        room.mode = mode
+        room.save(update_fields=["mode"])
+        cleared = 0
+        if mode == WaitingRoom.Mode.CLOSED and clear_queue:
+            waiting = Consultation.objects.select_for_update().filter(
+                clinic_id=room.clinic_id, state=S.QUEUED
+            )
+            for consultation in waiting:
+                _move(consultation, S.CLEARED, staff)
+                cleared += 1
+        record(
+            "waiting_room_" + mode,
+            actor=staff,
+            clinic=room.clinic,
+            municipality=room.clinic.municipality,
+            detail={"cleared": cleared},
+        )
+        _bump_room(room)
+    return room
+
+
+def set_schedule(staff: User, windows: list[tuple[int, object, object]]) -> WaitingRoom:
+    with transaction.atomic():
+        room = _lock_room(staff.clinic_id)  # type: ignore[arg-type]
+        room.windows.all().delete()
+        OpeningWindow.objects.bulk_create(
+            OpeningWindow(waiting_room=room, weekday=d, start=s, end=e) for d, s, e in windows
+        )
+        record("schedule_changed", actor=staff, clinic=room.clinic, detail={"windows": len(windows)})
+        _bump_room(room)
+    return room
+
+
+def mark_seen(consultation_id: int) -> None:
+    """A waiting person's heartbeat; cheap, so it writes at most every few seconds."""
+    now = timezone.now()
+    Consultation.objects.filter(
+        pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]
+    ).exclude(last_seen_at__gt=now - timedelta(seconds=5)).update(last_seen_at=now)
+
+
+def abandon_stale(now: datetime | None = None) -> int:
+    """Queued people gone longer than the grace period lose their place."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
+    count = 0
+    stale = Consultation.objects.filter(state=S.QUEUED, last_seen_at__lt=limit).values_list(
+        "pk", "clinic_id"
+    )
+    for pk, clinic_id in list(stale):
+        with transaction.atomic():
+            room, consultation = _lock(pk)
+            if consultation.state != S.QUEUED or (
+                consultation.last_seen_at and consultation.last_seen_at >= limit
+            ):
+                continue
+            _move(consultation, S.ABANDONED, None, grace_seconds=settings.QUEUE_GRACE_SECONDS)
+            _bump_room(room)
+            count += 1
+    return count

@@ -1,0 +1,34 @@
+"""Push hints to open pages after a transaction commits. A hint only carries a sequence
+number: the page (or its socket consumer) re-reads the state from the database."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def clinic_group(clinic_id: int) -> str:
+    return f"clinic-{clinic_id}"
+
+
+def consultation_group(consultation_id: int) -> str:
+    return f"consultation-{consultation_id}"
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def clinic_changed(clinic_id: int, seq: int) -> None:
+    transaction.on_commit(
+        lambda: _send(clinic_group(clinic_id), {"type": "clinic.hint", "seq": seq})
+    )
+
+
+def consultation_changed(consultation_id: int, seq: int) -> None:
+    transaction.on_commit(
+        lambda: _send(
+            consultation_group(consultation_id), {"type": "consultation.hint", "seq": seq}
+        )
+    )

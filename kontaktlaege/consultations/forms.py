@@ -1,0 +1,100 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from kontaktlaege.directory import cpr as cprlib
+from kontaktlaege.directory.models import Ydernummer
+
+from .models import OpeningWindow
+
+
+class CitizenForm(forms.Form):
+    cpr = forms.CharField(
+        label=_("Borgerens CPR-nummer"),
+        max_length=11,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "ddmmåå-xxxx"}
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Tro- og love-erklæring: Jeg erklærer på tro og love, at borgeren har givet "
+            "samtykke til, at jeg logger ind på borgerens vegne."
+        ),
+        error_messages={"required": _("Du skal sikre dig borgerens samtykke og sætte flueben.")},
+    )
+
+    def clean_cpr(self) -> str:
+        return cprlib.normalize(self.cleaned_data["cpr"])
+
+
+class YdernummerForm(forms.Form):
+    ydernummer = forms.RegexField(
+        label=_("Lægens ydernummer"),
+        regex=r"^\d{6}$",
+        error_messages={"invalid": _("Et ydernummer består af 6 cifre.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_ydernummer(self) -> Ydernummer:
+        number = self.cleaned_data["ydernummer"]
+        ydernummer = (
+            Ydernummer.objects.select_related("clinic").filter(number=number).first()
+        )
+        if ydernummer is None:
+            raise forms.ValidationError(_("Der findes ingen læge med det ydernummer."))
+        if not ydernummer.clinic.offers_video:
+            raise forms.ValidationError(_("Lægen tilbyder ikke videokonsultation."))
+        return ydernummer
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Hvad drejer konsultationen sig om?"),
+        help_text=_(
+            "Skriv borgerens behov og problem, og gerne din egen rolle i samtalen. "
+            "Lægen læser det i venteværelset."
+        ),
+        max_length=settings.REASON_MAX_LENGTH,
+        min_length=5,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class RejectForm(forms.Form):
+    message = forms.CharField(
+        label=_("Besked til den ventende (valgfri)"),
+        max_length=settings.MESSAGE_MAX_LENGTH,
+        required=False,
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Besked til den ventende"), max_length=settings.MESSAGE_MAX_LENGTH
+    )
+
+
+class CloseForm(forms.Form):
+    clear_queue = forms.BooleanField(required=False)
+
+
+class OpeningWindowForm(forms.ModelForm):
+    class Meta:
+        model = OpeningWindow
+        fields = ["weekday", "start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}),
+            "end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise forms.ValidationError(_("Sluttidspunktet skal ligge efter starttidspunktet."))
+        return data
+
+
+OpeningWindowFormSet = forms.formset_factory(
+    OpeningWindowForm, extra=2, can_delete=True, max_num=21, validate_max=True
+)

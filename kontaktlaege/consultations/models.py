@@ -1,0 +1,187 @@
+"""The virtual waiting room of a clinic and the consultations queued in it."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kontaktlaege.directory import cpr as cprlib
+
+
+class WaitingRoom(models.Model):
+    """One per clinic: the queue is shared by all its doctors (reference 002)."""
+
+    class Mode(models.TextChoices):
+        CLOSED = "closed", _("Lukket")
+        OPEN = "open", _("Åben")
+        SCHEDULE = "schedule", _("Åben efter åbningstider")
+
+    clinic = models.OneToOneField(
+        "directory.Clinic", on_delete=models.CASCADE, related_name="waiting_room"
+    )
+    mode = models.CharField(_("status"), max_length=10, choices=Mode.choices, default=Mode.CLOSED)
+    # Bumped in the same transaction as every change a waiting-room page shows.
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("venteværelse")
+        verbose_name_plural = _("venteværelser")
+
+    def __str__(self) -> str:
+        return str(self.clinic)
+
+    def is_open(self, at: datetime | None = None) -> bool:
+        if self.mode == self.Mode.OPEN:
+            return True
+        if self.mode == self.Mode.CLOSED:
+            return False
+        local = timezone.localtime(at or timezone.now())
+        return any(w.covers(local) for w in self.windows.all())
+
+
+class OpeningWindow(models.Model):
+    """A weekly "åben videokonsultation" window."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Mandag")
+        TUESDAY = 1, _("Tirsdag")
+        WEDNESDAY = 2, _("Onsdag")
+        THURSDAY = 3, _("Torsdag")
+        FRIDAY = 4, _("Fredag")
+        SATURDAY = 5, _("Lørdag")
+        SUNDAY = 6, _("Søndag")
+
+    waiting_room = models.ForeignKey(WaitingRoom, on_delete=models.CASCADE, related_name="windows")
+    weekday = models.IntegerField(_("ugedag"), choices=Weekday.choices)
+    start = models.TimeField(_("fra"))
+    end = models.TimeField(_("til"))
+
+    class Meta:
+        verbose_name = _("åbningstid")
+        verbose_name_plural = _("åbningstider")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(name="window_start_before_end", condition=models.Q(start__lt=models.F("end")))
+        ]
+
+    def covers(self, local: datetime) -> bool:
+        return local.weekday() == self.weekday and self.start <= local.time() < self.end
+
+
+class Consultation(models.Model):
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", _("Borger selv")
+        ON_BEHALF = "on_behalf", _("Medarbejder på vegne af borger")
+        WITHOUT_CITIZEN = "without_citizen", _("Medarbejder uden borger")
+        INVITED = "invited", _("Inviteret via link")
+        BOOKED = "booked", _("Booket tid")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("I kø")
+        ADMITTED = "admitted", _("I konsultation")
+        ENDED = "ended", _("Afsluttet")
+        REJECTED = "rejected", _("Afvist")
+        CANCELLED = "cancelled", _("Annulleret")
+        CLEARED = "cleared", _("Fjernet ved lukning")
+        ABANDONED = "abandoned", _("Forladt")
+
+    clinic = models.ForeignKey(
+        "directory.Clinic", on_delete=models.PROTECT, related_name="consultations",
+        verbose_name=_("praksis"),
+    )
+    ydernummer = models.ForeignKey(
+        "directory.Ydernummer", on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("ydernummer"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("status"), max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    seq = models.BigIntegerField(default=0)
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="consultations", verbose_name=_("medarbejder"),
+    )
+    municipality = models.ForeignKey(
+        "directory.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("kommune"),
+    )
+    # What the doctor sees of the employee, as it was when they called.
+    employee_name = models.CharField(max_length=200, blank=True)
+    employee_role = models.CharField(max_length=100, blank=True)
+    employee_workplace = models.CharField(max_length=150, blank=True)
+
+    citizen_name = models.CharField(_("borgers navn"), max_length=200, blank=True)
+    citizen_cpr_encrypted = models.TextField(blank=True)
+    citizen_cpr_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    consent_given = models.BooleanField(_("tro- og love-erklæring"), default=False)
+    reason = models.TextField(_("hvad drejer konsultationen sig om"))
+    reject_message = models.TextField(_("besked ved afvisning"), blank=True)
+
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("startet af"),
+    )
+    queued_at = models.DateTimeField(_("stillet i kø"), db_index=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+    # The waiting person's last heartbeat: a dropped connection keeps its place for a while.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("konsultation")
+        verbose_name_plural = _("konsultationer")
+        indexes = [models.Index(fields=["clinic", "state", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def citizen_cpr(self) -> str:
+        return cprlib.decrypt(self.citizen_cpr_encrypted)
+
+    def set_citizen_cpr(self, cpr: str) -> None:
+        self.citizen_cpr_encrypted = cprlib.encrypt(cpr)
+        self.citizen_cpr_hash = cprlib.lookup_hash(cpr)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.ADMITTED)
+
+    def is_connected(self, now: datetime | None = None) -> bool:
+        if self.last_seen_at is None:
+            return False
+        limit = timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 5)
+        return (now or timezone.now()) - self.last_seen_at < limit
+
+    def queue_position(self) -> int | None:
+        if self.state != self.State.QUEUED:
+            return None
+        ahead = Consultation.objects.filter(
+            clinic_id=self.clinic_id, state=self.State.QUEUED
+        ).filter(
+            models.Q(queued_at__lt=self.queued_at)
+            | models.Q(queued_at=self.queued_at, pk__lt=self.pk)
+        )
+        return ahead.count() + 1
+
+
+class Message(models.Model):
+    """A short message from the clinic to a waiting person ("Jeg kommer om 5 minutter")."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,76 @@
+"""A base for the product's sockets: size and rate limits, JSON validation, heartbeats.
+
+Client → server messages are small JSON objects with a "type". Anything else gets a Danish
+error, and a client that floods or keeps sending garbage is disconnected."""
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORISED = 4003
+CLOSE_POLICY = 4008
+
+
+class LiveSocket(AsyncWebsocketConsumer):
+    message_types: frozenset[str] = frozenset({"ping", "sync"})
+    max_bad_messages = 10
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self._bucket = float(settings.WS_MAX_MESSAGES_PER_SECOND)
+        self._bucket_at = time.monotonic()
+        self._bad = 0
+        await super().websocket_connect(message)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def error(self, text: str) -> None:
+        self._bad += 1
+        await self.send_json({"type": "error", "message": text})
+        if self._bad >= self.max_bad_messages:
+            await self.close(code=CLOSE_POLICY)
+
+    def _allow(self) -> bool:
+        """Token bucket: a burst of the per-second limit, refilled at that rate."""
+        limit = float(settings.WS_MAX_MESSAGES_PER_SECOND)
+        now = time.monotonic()
+        self._bucket = min(limit, self._bucket + (now - self._bucket_at) * limit)
+        self._bucket_at = now
+        if self._bucket < 1:
+            return False
+        self._bucket -= 1
+        return True
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self._allow():
+            log.warning("socket flood: closing %s", type(self).__name__)
+            await self.close(code=CLOSE_POLICY)
+            return
+        if text_data is None or len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.error(_("Beskeden er for stor eller ikke tekst."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error(_("Beskeden kunne ikke læses."))
+            return
+        if not isinstance(content, dict) or content.get("type") not in self.message_types:
+            log.info("socket: unknown message type on %s", type(self).__name__)
+            await self.error(_("Ukendt beskedtype."))
+            return
+        await self.handle(content)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+def seq_of(content: dict[str, Any], key: str = "seq") -> int | None:
+    value = content.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

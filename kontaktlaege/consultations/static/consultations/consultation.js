@@ -1,0 +1,50 @@
+// The waiting person's page: live queue number, doctor's messages and the outcome.
+import { LiveSocket, postForm } from "/static/kl/live.js";
+
+const root = document.getElementById("consultation");
+const connection = document.getElementById("connection");
+
+function render(data) {
+  root.dataset.state = data.state;
+  for (const el of root.querySelectorAll("[data-show]")) {
+    el.hidden = !el.dataset.show.split(" ").includes(data.state);
+  }
+  const number = document.getElementById("queue-number");
+  const position = data.position == null ? "" : String(data.position);
+  if (number.textContent !== position) number.textContent = position;
+  document.getElementById("reject-message").textContent = data.reject_message || "";
+  document.getElementById("notice").textContent = data.notice || "";
+  const list = document.getElementById("doctor-messages");
+  list.replaceChildren(...data.messages.map((m) => {
+    const li = document.createElement("li");
+    li.textContent = m.text;
+    return li;
+  }));
+  document.title = data.state === "queued" && data.position
+    ? `(${data.position}) ${data.clinic_name}` : data.clinic_name;
+}
+
+const socket = new LiveSocket(root.dataset.socket, {
+  onSnapshot: render,
+  onStatus: (status) => {
+    connection.classList.toggle("down", status === "down");
+    connection.textContent = {
+      connecting: root.dataset.tConnecting, open: root.dataset.tOpen,
+      down: root.dataset.tDown, forbidden: root.dataset.tForbidden,
+    }[status] || "";
+  },
+});
+window.klSocket = socket;
+
+for (const form of root.querySelectorAll("form[data-live]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await postForm(form);
+      socket.send({ type: "sync" });
+    } catch (err) {
+      connection.textContent = err.message;
+      connection.classList.add("down");
+    }
+  });
+}

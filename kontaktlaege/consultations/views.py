@@ -1,0 +1,309 @@
+"""Pages of the employee's call flow and the clinic's waiting room. Views parse input, check
+who may do it and call an action; the actions change state."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kontaktlaege.accounts.access import verified_required
+from kontaktlaege.accounts.models import User
+from kontaktlaege.audit.log import record
+from kontaktlaege.directory import cpr as cprlib
+from kontaktlaege.directory.models import Ydernummer
+from kontaktlaege.directory.registry import registry
+
+from . import actions
+from .forms import (
+    CitizenForm,
+    MessageForm,
+    OpeningWindowFormSet,
+    ReasonForm,
+    RejectForm,
+    YdernummerForm,
+)
+from .models import Consultation, WaitingRoom
+from .snapshots import consultation_snapshot
+
+log = logging.getLogger(__name__)
+EMPLOYEE = User.Kind.EMPLOYEE
+CLINIC = User.Kind.CLINIC
+DRAFT = "call_draft"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _done(request: HttpRequest, to: str, error: str = "", status: int = 400) -> HttpResponse:
+    """Answer a POST: JSON for the page's script, a redirect with a message otherwise."""
+    if _wants_json(request):
+        return JsonResponse({"error": error} if error else {"ok": True}, status=status if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect(to)
+
+
+def _form_errors(form: object) -> str:
+    errors = getattr(form, "errors", {})
+    return " ".join(str(m) for field in errors.values() for m in field)
+
+
+# --- employee -------------------------------------------------------------------------------
+
+
+@verified_required()
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.is_employee:
+        return redirect("consultations:employee_start")
+    if user.is_clinic_staff:
+        return redirect("consultations:waiting_room")
+    return redirect("admin:index")
+
+
+@verified_required(EMPLOYEE)
+def employee_start(request: HttpRequest) -> HttpResponse:
+    active = Consultation.objects.filter(
+        employee=request.user, state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED]
+    ).select_related("clinic")
+    return render(request, "consultations/employee_start.html", {"active": active})
+
+
+@verified_required(EMPLOYEE)
+def citizen(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CitizenForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            log.info("citizen form rejected: %s", sorted(form.errors.as_data()))
+        else:
+            cpr = form.cleaned_data["cpr"]
+            found = registry().lookup(cpr)
+            record("cpr_lookup", actor=user, citizen_cpr=cpr, detail={"found": found is not None})
+            if found is None:
+                form.add_error("cpr", _("CPR-nummeret findes ikke i lægeregisteret."))
+            elif found.ydernummer is None:
+                form.add_error("cpr", _("Borgeren har ikke en egen læge registreret."))
+            elif not found.ydernummer.clinic.offers_video:
+                clinic = found.ydernummer.clinic
+                form.add_error(
+                    "cpr",
+                    _("Borgerens læge, %(clinic)s, tilbyder ikke videokonsultation. "
+                      "Ring til klinikken på %(phone)s.")
+                    % {"clinic": clinic.name, "phone": clinic.phone or "-"},
+                )
+            else:
+                record(
+                    "on_behalf_login",
+                    actor=user,
+                    citizen_cpr=cpr,
+                    clinic=found.ydernummer.clinic,
+                    detail={"consent": True},
+                )
+                request.session[DRAFT] = {
+                    "kind": Consultation.Kind.ON_BEHALF,
+                    "cpr": cprlib.encrypt(cpr),
+                    "name": found.name,
+                    "ydernummer": found.ydernummer.pk,
+                }
+                return redirect("consultations:reason")
+    return render(request, "consultations/citizen.html", {"form": form})
+
+
+@verified_required(EMPLOYEE)
+def by_ydernummer(request: HttpRequest) -> HttpResponse:
+    form = YdernummerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ydernummer: Ydernummer = form.cleaned_data["ydernummer"]
+        if "confirm" in request.POST:
+            request.session[DRAFT] = {
+                "kind": Consultation.Kind.WITHOUT_CITIZEN,
+                "ydernummer": ydernummer.pk,
+            }
+            return redirect("consultations:reason")
+        return render(
+            request,
+            "consultations/ydernummer_confirm.html",
+            {"form": form, "ydernummer": ydernummer, "clinic": ydernummer.clinic},
+        )
+    return render(request, "consultations/ydernummer.html", {"form": form})
+
+
+@verified_required(EMPLOYEE)
+def reason(request: HttpRequest) -> HttpResponse:
+    draft = request.session.get(DRAFT)
+    if not draft:
+        return redirect("consultations:employee_start")
+    ydernummer = get_object_or_404(Ydernummer.objects.select_related("clinic"), pk=draft["ydernummer"])
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        citizen_data = None
+        if draft["kind"] == Consultation.Kind.ON_BEHALF:
+            citizen_data = actions.CitizenOnBehalf(
+                cpr=cprlib.decrypt(draft["cpr"]), name=draft["name"]
+            )
+        try:
+            consultation = actions.join_queue(
+                _user(request),
+                ydernummer=ydernummer,
+                reason=form.cleaned_data["reason"],
+                citizen=citizen_data,
+                consent_given=citizen_data is not None,
+            )
+        except actions.ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session.pop(DRAFT, None)
+            return redirect("consultations:consultation", pk=consultation.pk)
+    return render(
+        request,
+        "consultations/reason.html",
+        {"form": form, "draft": draft, "ydernummer": ydernummer, "clinic": ydernummer.clinic},
+    )
+
+
+def _own(request: HttpRequest, pk: int) -> Consultation:
+    return get_object_or_404(
+        Consultation.objects.select_related("clinic"), pk=pk, employee=request.user
+    )
+
+
+@verified_required(EMPLOYEE)
+def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _own(request, pk)
+    return render(
+        request,
+        "consultations/consultation.html",
+        {"consultation": c, "snapshot": consultation_snapshot(c)},
+    )
+
+
+@require_POST
+@verified_required(EMPLOYEE)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _own(request, pk)
+    try:
+        actions.cancel(_user(request), c.pk)
+    except actions.ActionError as exc:
+        return _done(request, reverse("consultations:consultation", args=[pk]), str(exc))
+    return _done(request, reverse("consultations:consultation", args=[pk]))
+
+
+@require_POST
+@verified_required(EMPLOYEE)
+def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _own(request, pk)
+    try:
+        actions.end(_user(request), c.pk)
+    except actions.ActionError as exc:
+        return _done(request, reverse("consultations:consultation", args=[pk]), str(exc))
+    return _done(request, reverse("consultations:consultation", args=[pk]))
+
+
+@require_POST
+@verified_required(EMPLOYEE)
+def log_out_citizen(request: HttpRequest) -> HttpResponse:
+    """"Log borger ud": nothing of the citizen stays in the session or the browser."""
+    request.session.pop(DRAFT, None)
+    record("citizen_logged_out", actor=_user(request))
+    messages.success(request, _("Borgeren er logget ud af enheden."))
+    response = redirect("consultations:employee_start")
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+# --- clinic ---------------------------------------------------------------------------------
+
+
+@verified_required(CLINIC)
+def waiting_room(request: HttpRequest) -> HttpResponse:
+    room, _created = WaitingRoom.objects.get_or_create(clinic=_user(request).clinic)
+    return render(
+        request,
+        "consultations/waiting_room.html",
+        {"room": room, "clinic": room.clinic, "message_max": settings.MESSAGE_MAX_LENGTH},
+    )
+
+
+@require_POST
+@verified_required(CLINIC)
+def set_mode(request: HttpRequest) -> HttpResponse:
+    mode = request.POST.get("mode", "")
+    clear = request.POST.get("clear_queue") == "1"
+    try:
+        actions.set_mode(_user(request), mode, clear_queue=clear)
+    except actions.ActionError as exc:
+        return _done(request, reverse("consultations:waiting_room"), str(exc))
+    return _done(request, reverse("consultations:waiting_room"))
+
+
+@verified_required(CLINIC)
+def schedule(request: HttpRequest) -> HttpResponse:
+    room, _created = WaitingRoom.objects.get_or_create(clinic=_user(request).clinic)
+    initial = [{"weekday": w.weekday, "start": w.start, "end": w.end} for w in room.windows.all()]
+    formset = OpeningWindowFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        windows = [
+            (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        actions.set_schedule(_user(request), windows)
+        messages.success(request, _("Åbningstiderne er gemt."))
+        return redirect("consultations:waiting_room")
+    return render(request, "consultations/schedule.html", {"formset": formset, "room": room})
+
+
+def _clinic_action(request: HttpRequest, run: object) -> HttpResponse:
+    back = reverse("consultations:waiting_room")
+    try:
+        run()  # type: ignore[operator]
+    except Consultation.DoesNotExist:
+        raise Http404 from None
+    except actions.ActionError as exc:
+        return _done(request, back, str(exc), status=409)
+    return _done(request, back)
+
+
+@require_POST
+@verified_required(CLINIC)
+def admit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clinic_action(request, lambda: actions.admit(_user(request), pk))
+
+
+@require_POST
+@verified_required(CLINIC)
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _done(request, reverse("consultations:waiting_room"), _form_errors(form))
+    return _clinic_action(
+        request, lambda: actions.reject(_user(request), pk, form.cleaned_data["message"])
+    )
+
+
+@require_POST
+@verified_required(CLINIC)
+def send_message(request: HttpRequest, pk: int) -> HttpResponse:
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _done(request, reverse("consultations:waiting_room"), _form_errors(form))
+    return _clinic_action(
+        request, lambda: actions.send_message(_user(request), pk, form.cleaned_data["text"])
+    )
+
+
+@require_POST
+@verified_required(CLINIC)
+def clinic_end(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clinic_action(request, lambda: actions.end(_user(request), pk))

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kontaktlaege.consultations.views import home
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers; load balancers and monitoring poll this."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("sprog/", set_language, name="set_language"),
+    path("konto/", include("kontaktlaege.accounts.urls")),
+    path("", include("kontaktlaege.consultations.urls")),
+    path("admin/", admin.site.urls),
+]
