@@ -102,7 +102,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run (inherited by the run's server processes), so parallel runs
+    # do not share a database.
+    os.environ.setdefault("KL_TEST_DB", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["KL_TEST_DB"]}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -199,6 +202,13 @@ HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 15)
 WS_MAX_MESSAGE_BYTES = envint("WS_MAX_MESSAGE_BYTES", 16 * 1024)
 WS_MAX_MESSAGES_PER_SECOND = envint("WS_MAX_MESSAGES_PER_SECOND", 50)
 EMBEDDED_SCHEDULER = envbool("KL_EMBEDDED_SCHEDULER")
+
+# WebRTC: STUN/TURN servers (comma-separated URLs). TURN credentials are short-lived and
+# derived from TURN_SECRET with coturn's REST-API scheme (`use-auth-secret`).
+STUN_URLS = [u for u in os.environ.get("STUN_URLS", "").split(",") if u]
+TURN_URLS = [u for u in os.environ.get("TURN_URLS", "").split(",") if u]
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", 3600)
 
 LOGGING = {
     "version": 1,
