@@ -1,5 +1,7 @@
 """All WebSocket routes of the product, gathered from the domain apps."""
 
 from kontaktlaege.consultations.routing import websocket_urlpatterns as consultation_routes
+from kontaktlaege.video.check_consumers import websocket_urlpatterns as check_routes
+from kontaktlaege.video.routing import websocket_urlpatterns as video_routes
 
-websocket_urlpatterns = [*consultation_routes]
+websocket_urlpatterns = [*consultation_routes, *video_routes, *check_routes]

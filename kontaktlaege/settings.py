@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kontaktlaege.audit",
     "kontaktlaege.consultations",
     "kontaktlaege.video",
+    "kontaktlaege.privacy",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kontaktlaege.privacy.middleware.SharedDeviceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -221,3 +223,9 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# Privacy and shared devices (PRODUCT.md 3.8).
+# Personal data of finished consultations is erased this many days after they finished.
+RETENTION_DAYS = envint("RETENTION_DAYS", 30)
+# An employee idle this long must give password and TOTP code again.
+IDLE_TIMEOUT_SECONDS = envint("IDLE_TIMEOUT_SECONDS", 600)

@@ -3,8 +3,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
 
 from kontaktlaege.consultations.views import home
+
+# The admin site asks for the TOTP code too: a password alone must not open it.
+admin.site.__class__ = OTPAdminSite
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -23,5 +27,9 @@ urlpatterns = [
     path("sprog/", set_language, name="set_language"),
     path("konto/", include("kontaktlaege.accounts.urls")),
     path("", include("kontaktlaege.consultations.urls")),
+    path("", include("kontaktlaege.video.urls")),
+    path("", include("kontaktlaege.video.check_urls")),
+    path("revision/", include("kontaktlaege.audit.urls")),
+    path("privatliv/", include("kontaktlaege.privacy.urls")),
     path("admin/", admin.site.urls),
 ]

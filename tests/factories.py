@@ -41,6 +41,7 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
 class ClinicFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Clinic
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Lægehuset {n}")
     phone = "70 10 20 30"
@@ -101,7 +102,8 @@ def citizen(ydernummer: Ydernummer | None, name: str = "Inger Jensen") -> str:
     """Register a synthetic citizen with `ydernummer` as own doctor; returns the CPR."""
     from datetime import date
 
-    cpr = synthetic_cpr(date(1940, 5, 17), next(_serial))
+    # Steps of 10: synthetic_cpr may move up to 9 serials on, so neighbours never collide.
+    cpr = synthetic_cpr(date(1940, 5, 17), next(_serial) * 10)
     entry = RegistryEntry(name=name, ydernummer=ydernummer)
     entry.set_cpr(cpr)
     entry.save()

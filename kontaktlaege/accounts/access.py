@@ -18,7 +18,7 @@ def verified_required(*kinds: str) -> Callable[..., Any]:
             user = request.user
             if not user.is_authenticated:
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not user.is_verified():  # type: ignore[union-attr,attr-defined]
                 return redirect("accounts:verify")
             if kinds and user.kind not in kinds:  # type: ignore[union-attr]
                 raise PermissionDenied

@@ -16,7 +16,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["kind", "municipality", "clinic"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Kontakt Læge"), {"fields": ("kind", "municipality", "clinic", "job_role", "workplace")}),
+        (
+            _("Kontakt Læge"),
+            {"fields": ("kind", "municipality", "clinic", "job_role", "workplace")},
+        ),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

@@ -50,7 +50,9 @@ def record(
         entry = AuditEntry(
             at=timezone.now(),
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=(actor.display_name if actor is not None and actor.is_authenticated else ""),
+            actor_label=(
+                actor.display_name if actor is not None and actor.is_authenticated else ""
+            ),
             action=action,
             citizen_cpr_hash=citizen_cpr_hash or cprlib.lookup_hash(citizen_cpr),
             clinic=clinic,

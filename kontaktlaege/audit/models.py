@@ -9,18 +9,27 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("tidspunkt"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("hvem"),
     )
     actor_label = models.CharField(_("hvem (navn)"), max_length=200, blank=True)
     action = models.CharField(_("handling"), max_length=50, db_index=True)
     citizen_cpr_hash = models.CharField(max_length=64, blank=True, db_index=True)
     clinic = models.ForeignKey(
-        "directory.Clinic", on_delete=models.SET_NULL, null=True, blank=True,
+        "directory.Clinic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("praksis"),
     )
     municipality = models.ForeignKey(
-        "directory.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
+        "directory.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("kommune"),
     )
     consultation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -32,6 +41,9 @@ class AuditEntry(models.Model):
         verbose_name = _("revisionslinje")
         verbose_name_plural = _("revisionslog")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk:
@@ -47,3 +59,6 @@ class AuditHead(models.Model):
     processes."""
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return self.last_hash

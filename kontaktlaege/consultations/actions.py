@@ -2,7 +2,7 @@
 checks the rules, writes, audits, bumps the sequence numbers and pushes hints on commit."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -223,7 +223,7 @@ def set_mode(staff: User, mode: str, *, clear_queue: bool = False) -> WaitingRoo
     return room
 
 
-def set_schedule(staff: User, windows: list[tuple[int, object, object]]) -> WaitingRoom:
+def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingRoom:
     with transaction.atomic():
         room = _lock_room(staff.clinic_id)  # type: ignore[arg-type]
         room.windows.all().delete()
@@ -249,9 +249,9 @@ def abandon_stale(now: datetime | None = None) -> int:
     limit = now - timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
     count = 0
     stale = Consultation.objects.filter(state=S.QUEUED, last_seen_at__lt=limit).values_list(
-        "pk", "clinic_id"
+        "pk", flat=True
     )
-    for pk, clinic_id in list(stale):
+    for pk in list(stale):
         with transaction.atomic():
             room, consultation = _lock(pk)
             if consultation.state != S.QUEUED or (

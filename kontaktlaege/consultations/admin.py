@@ -19,8 +19,10 @@ class ConsultationAdmin(admin.ModelAdmin):
     list_display = ["pk", "clinic", "kind", "state", "queued_at"]
     list_filter = ["state", "kind", "clinic"]
     # Health data: administrators see the lifecycle, not the citizen or the reason.
-    fields = ["clinic", "kind", "state", "queued_at", "admitted_at", "ended_at",
-              "rejected_at", "cancelled_at", "cleared_at", "abandoned_at"]
+    fields = (
+        "clinic", "kind", "state", "queued_at", "admitted_at", "ended_at",
+        "rejected_at", "cancelled_at", "cleared_at", "abandoned_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]

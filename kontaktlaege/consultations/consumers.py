@@ -1,6 +1,9 @@
 """Live sockets of the waiting room (clinic staff) and of one consultation (the waiting
 person). Pushes are hints: on each, the consumer re-reads the snapshot from the database."""
 
+import asyncio
+import json
+from collections import Counter
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -15,6 +18,72 @@ from .models import Consultation, WaitingRoom
 from .snapshots import clinic_snapshot, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
 
+Snapshot = tuple[int, str]  # (seq, the "snapshot" message as sent)
+
+
+def _read_clinic(clinic_id: int) -> Snapshot:
+    snapshot = clinic_snapshot(clinic_id)
+    message = {"type": "snapshot", "seq": snapshot["seq"], "data": snapshot}
+    return snapshot["seq"], json.dumps(message, separators=(",", ":"))
+
+
+class ClinicSnapshots:
+    """Per process: the pages of one clinic open in this process share one database read
+    (and one JSON encoding) per change, instead of one each. Reads still come from the
+    database; a cached snapshot is only reused for a hint or heartbeat it is new enough for."""
+
+    def __init__(self) -> None:
+        self.latest: dict[int, Snapshot] = {}
+        self.reading: dict[int, asyncio.Future[Snapshot]] = {}
+        self.pages: Counter[int] = Counter()
+
+    def opened(self, clinic_id: int) -> None:
+        self.pages[clinic_id] += 1
+
+    def closed(self, clinic_id: int) -> None:
+        self.pages[clinic_id] -= 1
+        if self.pages[clinic_id] <= 0:
+            del self.pages[clinic_id]
+            self.latest.pop(clinic_id, None)
+
+    def _start(self, clinic_id: int) -> "asyncio.Future[Snapshot]":
+        # A task of its own: a page that disconnects mid-read does not cancel it for others.
+        task = asyncio.ensure_future(database_sync_to_async(_read_clinic)(clinic_id))
+        self.reading[clinic_id] = task
+        task.add_done_callback(lambda t: self._finished(clinic_id, t))
+        return task
+
+    def _finished(self, clinic_id: int, task: "asyncio.Future[Snapshot]") -> None:
+        if self.reading.get(clinic_id) is task:
+            del self.reading[clinic_id]
+        if task.cancelled() or task.exception() is not None:
+            return
+        result = task.result()
+        if clinic_id in self.pages and result[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
+            self.latest[clinic_id] = result
+
+    async def fresh(self, clinic_id: int) -> Snapshot:
+        """A read that starts now (a page that connects or asks to sync)."""
+        return await asyncio.shield(self._start(clinic_id))
+
+    async def at_least(self, clinic_id: int, seq: int) -> Snapshot:
+        """A snapshot with sequence number `seq` or newer: cached, the read already under
+        way, or a new read (hints arrive after their commit, so a new read is new enough)."""
+        while True:
+            cached = self.latest.get(clinic_id)
+            if cached is not None and cached[0] >= seq:
+                return cached
+            pending = self.reading.get(clinic_id)
+            own = pending is None
+            if pending is None:
+                pending = self._start(clinic_id)
+            result = await asyncio.shield(pending)
+            if own or result[0] >= seq:
+                return result
+
+
+clinic_snapshots = ClinicSnapshots()
+
 
 class WaitingRoomConsumer(LiveSocket):
     async def connect(self) -> None:
@@ -22,45 +91,53 @@ class WaitingRoomConsumer(LiveSocket):
         if user is None or not user.is_clinic_staff or user.clinic_id is None:
             await self.close(code=CLOSE_UNAUTHORISED)
             return
-        self.user: User = user
+        # Only the clinic is kept: thousands of idle pages should hold little memory.
         self.clinic_id: int = user.clinic_id
         self.sent_seq = -1
         self.group = clinic_group(self.clinic_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        clinic_snapshots.opened(self.clinic_id)
         await self.accept()
-        await self.send_snapshot()
+        await self.send_snapshot(await clinic_snapshots.fresh(self.clinic_id))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            clinic_snapshots.closed(self.clinic_id)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def send_snapshot(self) -> None:
-        snapshot = await database_sync_to_async(clinic_snapshot)(self.clinic_id)
-        self.sent_seq = snapshot["seq"]
-        await self.send_json({"type": "snapshot", "seq": snapshot["seq"], "data": snapshot})
+    async def send_snapshot(self, snapshot: Snapshot) -> None:
+        seq, text = snapshot
+        if seq < self.sent_seq:
+            return  # an older read finished late; the page already has newer
+        self.sent_seq = seq
+        await self.send(text_data=text)
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
         if event["seq"] > self.sent_seq:
-            await self.send_snapshot()
+            await self.send_snapshot(await clinic_snapshots.at_least(self.clinic_id, event["seq"]))
 
     async def consultation_hint(self, event: dict[str, Any]) -> None:
         pass
 
     async def handle(self, content: dict[str, Any]) -> None:
         if content["type"] == "sync":
-            await self.send_snapshot()
+            await self.send_snapshot(await clinic_snapshots.fresh(self.clinic_id))
             return
         seq = seq_of(content)
         if seq is None:
             await self.error(_("Ugyldigt sekvensnummer."))
             return
+        # The heartbeat asks the database, not the cache: it repairs lost pushes.
         current = await database_sync_to_async(
-            lambda: WaitingRoom.objects.filter(clinic_id=self.clinic_id)
-            .values_list("seq", flat=True)
-            .first()
+            lambda: (
+                WaitingRoom.objects.filter(clinic_id=self.clinic_id)
+                .values_list("seq", flat=True)
+                .first()
+            )
         )()
-        if current != seq:
-            await self.send_snapshot()
+        if current is not None and current != seq:
+            self.sent_seq = -1  # the page says it has `seq`: send whatever is current
+            await self.send_snapshot(await clinic_snapshots.at_least(self.clinic_id, current))
         await self.send_json({"type": "pong", "seq": seq})
 
 

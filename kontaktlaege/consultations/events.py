@@ -1,9 +1,13 @@
 """Push hints to open pages after a transaction commits. A hint only carries a sequence
 number: the page (or its socket consumer) re-reads the state from the database."""
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def clinic_group(clinic_id: int) -> str:
@@ -16,8 +20,14 @@ def consultation_group(consultation_id: int) -> str:
 
 def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        # The change is committed; pages catch up on their next heartbeat (e.g. while
+        # Redis restarts). A lost hint must not turn a saved change into an error page.
+        log.warning("push lost for %s", group.split("-")[0], exc_info=True)
 
 
 def clinic_changed(clinic_id: int, seq: int) -> None:

@@ -15,7 +15,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.ADMITTED: {S.ENDED},
 }
 
-TIMESTAMP_FIELD = {
+TIMESTAMP_FIELD: dict[str, str] = {
     S.ADMITTED: "admitted_at",
     S.ENDED: "ended_at",
     S.REJECTED: "rejected_at",

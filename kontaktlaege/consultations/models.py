@@ -63,8 +63,13 @@ class OpeningWindow(models.Model):
         verbose_name_plural = _("åbningstider")
         ordering = ["weekday", "start"]
         constraints = [
-            models.CheckConstraint(name="window_start_before_end", condition=models.Q(start__lt=models.F("end")))
+            models.CheckConstraint(
+                name="window_start_before_end", condition=models.Q(start__lt=models.F("end"))
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
     def covers(self, local: datetime) -> bool:
         return local.weekday() == self.weekday and self.start <= local.time() < self.end
@@ -88,11 +93,16 @@ class Consultation(models.Model):
         ABANDONED = "abandoned", _("Forladt")
 
     clinic = models.ForeignKey(
-        "directory.Clinic", on_delete=models.PROTECT, related_name="consultations",
+        "directory.Clinic",
+        on_delete=models.PROTECT,
+        related_name="consultations",
         verbose_name=_("praksis"),
     )
     ydernummer = models.ForeignKey(
-        "directory.Ydernummer", on_delete=models.SET_NULL, null=True, blank=True,
+        "directory.Ydernummer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("ydernummer"),
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
@@ -102,11 +112,18 @@ class Consultation(models.Model):
     seq = models.BigIntegerField(default=0)
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="consultations", verbose_name=_("medarbejder"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        verbose_name=_("medarbejder"),
     )
     municipality = models.ForeignKey(
-        "directory.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
+        "directory.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("kommune"),
     )
     # What the doctor sees of the employee, as it was when they called.
@@ -122,8 +139,12 @@ class Consultation(models.Model):
     reject_message = models.TextField(_("besked ved afvisning"), blank=True)
 
     admitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("startet af"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("startet af"),
     )
     queued_at = models.DateTimeField(_("stillet i kø"), db_index=True)
     admitted_at = models.DateTimeField(null=True, blank=True)
@@ -176,7 +197,9 @@ class Consultation(models.Model):
 class Message(models.Model):
     """A short message from the clinic to a waiting person ("Jeg kommer om 5 minutter")."""
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="messages")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -185,3 +208,6 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -19,6 +19,10 @@ def run_once() -> None:
     if count:
         log.info("queue: %d waiting entries passed the grace period", count)
 
+    from kontaktlaege.privacy.retention import run_daily
+
+    run_daily()  # at most once a day, whichever process comes first
+
 
 def loop(interval: float = 30.0, stop: threading.Event | None = None) -> None:
     while stop is None or not stop.is_set():

@@ -20,9 +20,7 @@ def _iso(value: Any) -> str | None:
 def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
     """Everything the clinic's waiting-room page shows. The sequence number is read first,
     so the entries are at least as new as it."""
-    room, _created = WaitingRoom.objects.select_related("clinic").get_or_create(
-        clinic_id=clinic_id
-    )
+    room, _created = WaitingRoom.objects.get_or_create(clinic_id=clinic_id)
     now = timezone.now()
     entries = []
     consultations = (

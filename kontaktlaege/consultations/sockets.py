@@ -58,7 +58,7 @@ class LiveSocket(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
             await self.error(_("Beskeden kunne ikke læses."))
             return
         if not isinstance(content, dict) or content.get("type") not in self.message_types:

@@ -74,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @verified_required(EMPLOYEE)
 def employee_start(request: HttpRequest) -> HttpResponse:
     active = Consultation.objects.filter(
-        employee=request.user, state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED]
+        employee=_user(request), state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED]
     ).select_related("clinic")
     return render(request, "consultations/employee_start.html", {"active": active})
 
@@ -116,7 +116,7 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     "name": found.name,
                     "ydernummer": found.ydernummer.pk,
                 }
-                return redirect("consultations:reason")
+                return redirect("videocheck:device_check")
     return render(request, "consultations/citizen.html", {"form": form})
 
 
@@ -130,7 +130,7 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
                 "kind": Consultation.Kind.WITHOUT_CITIZEN,
                 "ydernummer": ydernummer.pk,
             }
-            return redirect("consultations:reason")
+            return redirect("videocheck:device_check")
         return render(
             request,
             "consultations/ydernummer_confirm.html",

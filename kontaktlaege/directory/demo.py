@@ -16,10 +16,35 @@ from .models import Clinic, Doctor, Municipality, Region, RegistryEntry, Ydernum
 
 DEMO_PASSWORD = "Kontakt-Laege-demo"
 
-FIRST = ["Inger", "Poul", "Grethe", "Bent", "Kirsten", "Jørgen", "Hanne", "Erik", "Birthe",
-         "Ole", "Lis", "Niels", "Karen", "Henning", "Ruth"]
-LAST = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen",
-        "Sørensen", "Rasmussen", "Jørgensen"]
+FIRST = [
+    "Inger",
+    "Poul",
+    "Grethe",
+    "Bent",
+    "Kirsten",
+    "Jørgen",
+    "Hanne",
+    "Erik",
+    "Birthe",
+    "Ole",
+    "Lis",
+    "Niels",
+    "Karen",
+    "Henning",
+    "Ruth",
+]
+LAST = [
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+]
 
 WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -55,16 +80,41 @@ def load() -> bool:
     ros = Municipality.objects.create(name="Roskilde Kommune", code="265", region=sjaelland)
 
     clinic_specs = [
-        ("Lægehuset Nørrebro", kbh, "35 35 10 10", "Nørrebrogade 100, 2200 København N",
-         [("012345", ["Anne Holm", "Peter Vang"]), ("012346", ["Sofie Krag"])]),
-        ("Lægerne på Amager", kbh, "32 32 20 20", "Amagerbrogade 50, 2300 København S",
-         [("023456", ["Lars Bech"])]),
-        ("Frederiksberg Lægepraksis", frb, "38 38 30 30", "Falkoner Allé 20, 2000 Frederiksberg",
-         [("034567", ["Mette Due"])]),
-        ("Roskilde Lægecenter", ros, "46 46 40 40", "Algade 10, 4000 Roskilde",
-         [("045678", ["Jens Kjær"])]),
-        ("Lægerne ved Domkirken", ros, "46 46 50 50", "Domkirkepladsen 1, 4000 Roskilde",
-         [("056789", ["Karin Lund"])]),
+        (
+            "Lægehuset Nørrebro",
+            kbh,
+            "35 35 10 10",
+            "Nørrebrogade 100, 2200 København N",
+            [("012345", ["Anne Holm", "Peter Vang"]), ("012346", ["Sofie Krag"])],
+        ),
+        (
+            "Lægerne på Amager",
+            kbh,
+            "32 32 20 20",
+            "Amagerbrogade 50, 2300 København S",
+            [("023456", ["Lars Bech"])],
+        ),
+        (
+            "Frederiksberg Lægepraksis",
+            frb,
+            "38 38 30 30",
+            "Falkoner Allé 20, 2000 Frederiksberg",
+            [("034567", ["Mette Due"])],
+        ),
+        (
+            "Roskilde Lægecenter",
+            ros,
+            "46 46 40 40",
+            "Algade 10, 4000 Roskilde",
+            [("045678", ["Jens Kjær"])],
+        ),
+        (
+            "Lægerne ved Domkirken",
+            ros,
+            "46 46 50 50",
+            "Domkirkepladsen 1, 4000 Roskilde",
+            [("056789", ["Karin Lund"])],
+        ),
     ]
     ydernumre: list[Ydernummer] = []
     clinics: list[Clinic] = []
@@ -98,11 +148,32 @@ def load() -> bool:
     for username, first, last, municipality, role, workplace in [
         ("hjemmepleje.kbh", "Mette", "Sørensen", kbh, "", ""),
         ("sygeplejerske.kbh", "Ali", "Hassan", kbh, "Sygeplejerske", "Hjemmesygeplejen Nord"),
-        ("hjemmepleje.frb", "Lone", "Berg", frb, "Social- og sundhedshjælper", "Hjemmeplejen Frederiksberg"),
-        ("hjemmepleje.ros", "Jonas", "Krog", ros, "Social- og sundhedsassistent", "Plejecenter Bakkegården"),
+        (
+            "hjemmepleje.frb",
+            "Lone",
+            "Berg",
+            frb,
+            "Social- og sundhedshjælper",
+            "Hjemmeplejen Frederiksberg",
+        ),
+        (
+            "hjemmepleje.ros",
+            "Jonas",
+            "Krog",
+            ros,
+            "Social- og sundhedsassistent",
+            "Plejecenter Bakkegården",
+        ),
     ]:
-        _user(username, first, last, kind=User.Kind.EMPLOYEE, municipality=municipality,
-              job_role=role, workplace=workplace)
+        _user(
+            username,
+            first,
+            last,
+            kind=User.Kind.EMPLOYEE,
+            municipality=municipality,
+            job_role=role,
+            workplace=workplace,
+        )
     for username, first, last, clinic in [
         ("laege.norrebro", "Anne", "Holm", clinics[0]),
         ("sekretaer.norrebro", "Bodil", "Friis", clinics[0]),
@@ -112,8 +183,7 @@ def load() -> bool:
         ("laege.domkirken", "Karin", "Lund", clinics[4]),
     ]:
         _user(username, first, last, kind=User.Kind.CLINIC, clinic=clinic)
-    _user("admin", "Demo", "Administrator", kind=User.Kind.ADMIN, is_staff=True,
-          is_superuser=True)
+    _user("admin", "Demo", "Administrator", kind=User.Kind.ADMIN, is_staff=True, is_superuser=True)
     return True
 
 

@@ -89,7 +89,10 @@ class RegistryEntry(models.Model):
     cpr_hash = models.CharField(max_length=64, unique=True, editable=False)
     name = models.CharField(_("navn"), max_length=200)
     ydernummer = models.ForeignKey(
-        Ydernummer, on_delete=models.SET_NULL, null=True, blank=True,
+        Ydernummer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("egen læge (ydernummer)"),
     )
 

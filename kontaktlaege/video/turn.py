@@ -26,7 +26,5 @@ def ice_servers(user_id: str) -> list[dict[str, Any]]:
         servers.append({"urls": settings.STUN_URLS})
     if settings.TURN_URLS and settings.TURN_SECRET:
         username, credential = turn_credentials(user_id)
-        servers.append(
-            {"urls": settings.TURN_URLS, "username": username, "credential": credential}
-        )
+        servers.append({"urls": settings.TURN_URLS, "username": username, "credential": credential})
     return servers

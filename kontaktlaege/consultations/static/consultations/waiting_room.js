@@ -15,6 +15,7 @@ const ACTION_URLS = {
   message: (id) => `/klinik/konsultation/${id}/besked/`,
   end: (id) => `/klinik/konsultation/${id}/afslut/`,
 };
+const videoUrl = (id) => `/klinik/konsultation/${id}/video/`;
 
 let known = null; // ids seen in the previous snapshot; null before the first one
 let soundOn = false;
@@ -51,6 +52,7 @@ function fill(node, entry) {
   node.querySelector(".waited").dataset.since = entry.queued_at;
   node.querySelector(".queued-only").hidden = entry.state !== "queued";
   node.querySelector(".admitted-only").hidden = entry.state !== "admitted";
+  node.querySelector("[data-video-link]").href = videoUrl(entry.id);
   for (const form of node.querySelectorAll("form[data-action]")) {
     form.action = ACTION_URLS[form.dataset.action](entry.id);
   }
@@ -111,9 +113,12 @@ window.klSocket = socket;
 async function submit(form) {
   if (form.dataset.confirm === "clear" && !window.confirm(root.dataset.tConfirmClear)) return;
   errorBox.hidden = true;
+  const entryId = form.closest("li")?.dataset.id;
   try {
     await postForm(form);
     form.reset();
+    // "Start" opens the call right away.
+    if (form.dataset.action === "admit") location.assign(videoUrl(entryId));
   } catch (err) {
     errorBox.textContent = err.message;
     errorBox.hidden = false;

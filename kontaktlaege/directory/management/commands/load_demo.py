@@ -10,8 +10,9 @@ class Command(BaseCommand):
         if demo.load():
             self.stdout.write("Demodata indlæst.")
         self.stdout.write("")
-        self.stdout.write("Demokonti (adgangskode: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Demokonti (adgangskode: {demo.DEMO_PASSWORD})")
         self.stdout.write(demo.accounts_table())
         self.stdout.write("")
-        self.stdout.write("Engangskode (TOTP) for en konto:  .venv/bin/python manage.py totp BRUGERNAVN")
-        self.stdout.write("Borger-CPR til afprøvning:         .venv/bin/python manage.py demo_citizens")
+        manage = ".venv/bin/python manage.py"
+        self.stdout.write(f"Engangskode (TOTP) for en konto:  {manage} totp BRUGERNAVN")
+        self.stdout.write(f"Borger-CPR til afprøvning:         {manage} demo_citizens")

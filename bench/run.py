@@ -1,0 +1,695 @@
+"""`make bench`: waiting-room fan-out, measured on loopback.
+
+Simulated clinics keep waiting-room pages open (WebSocket clients signed in as clinic staff);
+employees join queues through the real HTTP flow and leave again. For each setup we measure:
+
+- update latency: queue join (the POST) → every open page of that clinic has the snapshot
+  with the new entry, p50/p99, at 100, 1,000 and 5,000 open connections (1,000 clinics at
+  the largest size, 5 pages each);
+- queue joins per second sustained (each join counted once all its pages have it);
+- memory per idle connection (RSS growth of the server processes / connections).
+
+Setups: the embedded default (1 daphne process, in-process layer, SQLite), scale-out
+(2 daphne processes, Redis channel layer, PostgreSQL), and a baseline: a minimal broadcast
+server written directly on the `websockets` library doing the same fan-out from memory.
+Our figures are also printed as ratios to the baseline.
+
+    python bench/run.py            # full run (~6-10 minutes on 2 cores)
+    python bench/run.py --quick    # smaller, ~2 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DAPHNE = str(Path(PY).with_name("daphne"))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+PAGES_PER_CLINIC = 5
+CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts the bare secret
+SECRET_KEY = "bench-" + secrets.token_urlsafe(32)
+
+
+# --- seeding (runs in a subprocess with the setup's DATABASE_URL) ----------------------------
+
+
+def seed(clinics: int, employees: int) -> None:
+    """Create clinics, staff, employees and their sessions; print them as JSON."""
+    import datetime
+
+    import django
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kontaktlaege.accounts.models import User
+    from kontaktlaege.consultations.models import WaitingRoom
+    from kontaktlaege.directory.models import Clinic, Municipality, Region, Ydernummer
+
+    region = Region.objects.create(name="Bench-regionen", code="9999")
+    kommune = Municipality.objects.create(name="Bench Kommune", code="999", region=region)
+    made = Clinic.objects.bulk_create(
+        Clinic(name=f"Bench-klinik {i}", phone="70 00 00 00", municipality=kommune)
+        for i in range(clinics)
+    )
+    Ydernummer.objects.bulk_create(
+        Ydernummer(number=f"{100000 + i:06d}", clinic=c) for i, c in enumerate(made)
+    )
+    WaitingRoom.objects.bulk_create(WaitingRoom(clinic=c, mode=WaitingRoom.Mode.OPEN) for c in made)
+    password = "!"  # unusable: sessions are made here, nobody logs in with a password
+    staff = User.objects.bulk_create(
+        User(username=f"klinik{i}", kind=User.Kind.CLINIC, clinic=c, password=password)
+        for i, c in enumerate(made)
+    )
+    workers = User.objects.bulk_create(
+        User(
+            username=f"medarbejder{i}",
+            first_name="Bench",
+            last_name=f"Medarbejder {i}",
+            kind=User.Kind.EMPLOYEE,
+            municipality=kommune,
+            job_role="Sygeplejerske",
+            workplace="Hjemmeplejen Bench",
+            password=password,
+        )
+        for i in range(employees)
+    )
+    people = staff + workers
+    TOTPDevice.objects.bulk_create(TOTPDevice(user=u, name="bench", confirmed=True) for u in people)
+    devices = {d.user_id: d.persistent_id for d in TOTPDevice.objects.all()}
+    store = SessionStore()
+    expiry = timezone.now() + datetime.timedelta(days=1)
+    keys = [secrets.token_hex(16) for _ in people]
+    Session.objects.bulk_create(
+        Session(
+            session_key=key,
+            session_data=store.encode(
+                {
+                    "_auth_user_id": str(u.pk),
+                    "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                    "_auth_user_hash": u.get_session_auth_hash(),
+                    DEVICE_ID_SESSION_KEY: devices[u.pk],
+                }
+            ),
+            expire_date=expiry,
+        )
+        for u, key in zip(people, keys, strict=True)
+    )
+    print(
+        json.dumps(
+            {
+                "clinics": [
+                    {"ydernummer": f"{100000 + i:06d}", "session": keys[i]} for i in range(clinics)
+                ],
+                "employees": keys[clinics:],
+            }
+        )
+    )
+
+
+# --- the baseline: a minimal broadcast server on `websockets` --------------------------------
+
+
+def baseline_server(port: int) -> None:
+    """Pages connect to /ws/<clinic>/; /control takes "join <clinic> <reason>" and
+    "leave <clinic> <id>". Each change broadcasts the clinic's whole list, as ours does."""
+    import websockets
+    from websockets.asyncio.server import broadcast, serve
+
+    pages: dict[int, set] = {}
+    queues: dict[int, list[dict]] = {}
+    seqs: dict[int, int] = {}
+    ids = iter(range(1, 10**9))
+
+    def push(clinic: int) -> None:
+        seqs[clinic] = seqs.get(clinic, 0) + 1
+        text = json.dumps(
+            {"type": "snapshot", "seq": seqs[clinic], "data": {"entries": queues[clinic]}},
+            separators=(",", ":"),
+        )
+        broadcast(pages.get(clinic, ()), text)
+
+    async def handler(ws: websockets.ServerConnection) -> None:
+        path = ws.request.path
+        if path == "/control":
+            async for message in ws:
+                verb, clinic_s, arg = str(message).split(" ", 2)
+                clinic = int(clinic_s)
+                queue = queues.setdefault(clinic, [])
+                if verb == "join":
+                    entry = {"id": next(ids), "reason": arg, "queued_at": time.time()}
+                    queue.append(entry)
+                    push(clinic)
+                    await ws.send(str(entry["id"]))
+                else:
+                    queues[clinic] = [e for e in queue if e["id"] != int(arg)]
+                    push(clinic)
+                    await ws.send("ok")
+            return
+        clinic = int(path.strip("/").split("/")[-1])
+        pages.setdefault(clinic, set()).add(ws)
+        queues.setdefault(clinic, [])
+        await ws.send(json.dumps({"type": "snapshot", "seq": 0, "data": {"entries": []}}))
+        try:
+            async for _message in ws:
+                pass
+        finally:
+            pages[clinic].discard(ws)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", port, ping_interval=None, max_queue=64):
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+# --- measuring client -------------------------------------------------------------------------
+
+
+@dataclass
+class Pending:
+    t0: float
+    pages: int
+    seen: set[int] = field(default_factory=set)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    latency: float = 0.0
+
+
+class Watch:
+    """Notices when every page of a clinic has a snapshot mentioning a join's reason."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, dict[str, Pending]] = {}
+        self.pages_of: dict[int, int] = {}
+
+    def expect(self, clinic: int, token: str) -> Pending:
+        p = Pending(time.perf_counter(), self.pages_of.get(clinic, 0))
+        self.pending.setdefault(clinic, {})[token] = p
+        return p
+
+    def forget(self, clinic: int, token: str) -> None:
+        self.pending.get(clinic, {}).pop(token, None)
+
+    def arrived(self, clinic: int, page: int, text: str) -> None:
+        for token, p in list(self.pending.get(clinic, {}).items()):
+            if page not in p.seen and token in text:
+                p.seen.add(page)
+                if len(p.seen) >= p.pages:
+                    p.latency = time.perf_counter() - p.t0
+                    p.done.set()
+                    del self.pending[clinic][token]
+
+
+async def http_post(port: int, path: str, form: dict[str, str], session: str) -> tuple[int, str]:
+    """A tiny HTTP/1.1 POST (one connection per request); returns status and Location."""
+    body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": CSRF}).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Cookie: sessionid={session}; csrftoken={CSRF}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    writer.write(head.encode() + body)
+    raw = await reader.read()
+    writer.close()
+    lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    location = next(
+        (h.split(":", 1)[1].strip() for h in lines if h.lower().startswith("location:")), ""
+    )
+    return status, location
+
+
+class Setup:
+    name = ""
+    ports: list[int]
+    pids: list[int]
+
+    def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
+        raise NotImplementedError
+
+    async def join(self, worker: int, clinic: int, token: str, watch: Watch) -> tuple[Pending, str]:
+        raise NotImplementedError
+
+    async def leave(self, worker: int, clinic: int, handle: str) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        pass
+
+
+class Product(Setup):
+    def __init__(self, name: str, env: dict[str, str], processes: int, seeded: dict) -> None:
+        self.name, self.env, self.seeded = name, env, seeded
+        self.procs = []
+        self.ports = []
+        for _ in range(processes):
+            port = free_port()
+            self.procs.append(
+                subprocess.Popen(
+                    [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "kontaktlaege.asgi:application"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
+            self.ports.append(port)
+        for port in self.ports:
+            wait_port(port)
+        self.pids = [p.pid for p in self.procs]
+        self.locks: dict[int, asyncio.Lock] = {}
+
+    def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
+        port = self.ports[n % len(self.ports)]
+        cookie = f"sessionid={self.seeded['clinics'][clinic]['session']}"
+        return f"ws://127.0.0.1:{port}/ws/klinik/", {"Cookie": cookie}
+
+    def _port(self, worker: int) -> int:
+        return self.ports[worker % len(self.ports)]
+
+    async def join(self, worker: int, clinic: int, token: str, watch: Watch) -> tuple[Pending, str]:
+        session, port = self.seeded["employees"][worker], self._port(worker)
+        number = self.seeded["clinics"][clinic]["ydernummer"]
+        # One employee's draft lives in the session: their two steps must not interleave.
+        async with self.locks.setdefault(worker, asyncio.Lock()):
+            status, _ = await http_post(
+                port, "/medarbejder/ydernummer/", {"ydernummer": number, "confirm": "1"}, session
+            )
+            assert status == 302, f"ydernummer: HTTP {status}"
+            pending = watch.expect(clinic, token)
+            status, location = await http_post(
+                port, "/medarbejder/aarsag/", {"reason": token}, session
+            )
+        if status != 302 or "/konsultation/" not in location:
+            watch.forget(clinic, token)
+            raise RuntimeError(f"join: HTTP {status} {location}")
+        return pending, location
+
+    async def leave(self, worker: int, clinic: int, handle: str) -> None:
+        session = self.seeded["employees"][worker]
+        path = urllib.parse.urlparse(handle).path + "annuller/"
+        status, _ = await http_post(self._port(worker), path, {}, session)
+        assert status == 302, f"cancel: HTTP {status}"
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+class Baseline(Setup):
+    name = "baseline (websockets)"
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.proc = subprocess.Popen([PY, __file__, "--baseline-server", str(port)])
+        self.ports, self.pids = [port], [self.proc.pid]
+        wait_port(port)
+        self.controls: dict[int, object] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
+
+    def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
+        return f"ws://127.0.0.1:{self.ports[0]}/ws/{clinic}/", {}
+
+    async def _ask(self, worker: int, text: str) -> str:
+        from websockets.asyncio.client import connect
+
+        if worker not in self.controls:
+            self.controls[worker] = await connect(f"ws://127.0.0.1:{self.ports[0]}/control")
+            self.locks[worker] = asyncio.Lock()
+        ws = self.controls[worker]
+        async with self.locks[worker]:
+            await ws.send(text)  # type: ignore[attr-defined]
+            return str(await ws.recv())  # type: ignore[attr-defined]
+
+    async def join(self, worker: int, clinic: int, token: str, watch: Watch) -> tuple[Pending, str]:
+        pending = watch.expect(clinic, token)
+        return pending, await self._ask(worker, f"join {clinic} {token}")
+
+    async def leave(self, worker: int, clinic: int, handle: str) -> None:
+        await self._ask(worker, f"leave {clinic} {handle}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+async def open_page(setup: Setup, clinic: int, n: int, page_id: int, watch: Watch, sockets: list):
+    from websockets.asyncio.client import connect
+
+    url, headers = setup.page_url(clinic, n)
+    port = urllib.parse.urlparse(url).port
+    ws = await connect(
+        url,
+        additional_headers=headers,
+        origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+        ping_interval=None,
+        max_size=2**22,
+        open_timeout=120,
+    )
+    first = await ws.recv()
+    assert '"snapshot"' in str(first), str(first)[:200]
+    sockets.append(ws)
+
+    async def read() -> None:
+        try:
+            async for message in ws:
+                watch.arrived(clinic, page_id, str(message))
+        except Exception:  # noqa: BLE001 - a closed page simply stops counting
+            pass
+
+    asyncio.get_running_loop().create_task(read())
+
+
+def rss_kb(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def measure(
+    setup: Setup, sizes: list[int], joins: int, rate: float, tput_seconds: float, workers: int
+) -> dict:
+    """Grow the number of open pages level by level; at each level run paced joins+leaves."""
+    watch = Watch()
+    sockets: list = []
+    result: dict = {"levels": {}}
+    # Warm up (imports, first queries), then take the memory reference.
+    await open_page(setup, 0, 0, -1, watch, sockets)
+    warm, handle = await setup.join(0, 0, "warmup-x", watch)
+    await asyncio.wait_for(warm.done.wait(), 30)
+    await setup.leave(0, 0, handle)
+    await sockets.pop().close()
+    await asyncio.sleep(0.5)
+    rss0 = rss_kb(setup.pids)
+    opened = 0
+    for size in sizes:
+        clinics = max(1, size // PAGES_PER_CLINIC)
+        t = time.perf_counter()
+        batch = []
+        for page in range(opened, size):
+            clinic = page // PAGES_PER_CLINIC
+            watch.pages_of[clinic] = watch.pages_of.get(clinic, 0) + 1
+            batch.append(open_page(setup, clinic, page % PAGES_PER_CLINIC, page, watch, sockets))
+            if len(batch) == 100:
+                await asyncio.gather(*batch)
+                batch = []
+        await asyncio.gather(*batch)
+        connect_s = time.perf_counter() - t
+        opened = size
+        await asyncio.sleep(1.0)
+        rss = rss_kb(setup.pids)
+        latencies: list[float] = []
+        failures = 0
+
+        async def one(i: int, clinic: int, size: int = size, latencies: list = latencies) -> None:
+            nonlocal failures
+            worker = i % workers
+            token = f"bench-{size}-{i}-{secrets.token_hex(3)}"
+            try:
+                pending, handle = await setup.join(worker, clinic, token, watch)
+                await asyncio.wait_for(pending.done.wait(), 30)
+                latencies.append(pending.latency)
+                await asyncio.sleep(0.2)
+                await setup.leave(worker, clinic, handle)
+            except Exception as exc:  # noqa: BLE001 - counted and printed, the run goes on
+                failures += 1
+                print(f"  join failed: {exc!r}", file=sys.stderr)
+
+        tasks = []
+        rng = random.Random(size)
+        for i in range(joins):
+            tasks.append(asyncio.create_task(one(i, rng.randrange(clinics))))
+            await asyncio.sleep(1 / rate)
+        await asyncio.gather(*tasks)
+        result["levels"][size] = {
+            "p50_ms": pct(latencies, 0.5) * 1000 if latencies else float("nan"),
+            "p99_ms": pct(latencies, 0.99) * 1000 if latencies else float("nan"),
+            "joins": len(latencies),
+            "failures": failures,
+            "connect_s": connect_s,
+            "kb_per_conn": (rss - rss0) / size,
+        }
+        lv = result["levels"][size]
+        print(
+            f"  {setup.name}: {size} pages / {clinics} clinics: connect {connect_s:.1f}s, "
+            f"p50 {lv['p50_ms']:.1f} ms, p99 {lv['p99_ms']:.1f} ms, "
+            f"{lv['kb_per_conn']:.1f} KB/conn, {failures} failures",
+            flush=True,
+        )
+    # Sustained joins: `workers` employees join back to back for tput_seconds.
+    clinics = max(1, sizes[-1] // PAGES_PER_CLINIC)
+    done = 0
+    stop_at = time.perf_counter() + tput_seconds
+
+    async def worker_loop(w: int) -> None:
+        nonlocal done
+        rng = random.Random(w)
+        i = 0
+        while time.perf_counter() < stop_at:
+            token = f"tput-{w}-{i}-{secrets.token_hex(3)}"
+            i += 1
+            pending, _handle = await setup.join(w, rng.randrange(clinics), token, watch)
+            await asyncio.wait_for(pending.done.wait(), 60)
+            done += 1
+
+    t = time.perf_counter()
+    await asyncio.gather(*(worker_loop(w) for w in range(workers)))
+    result["joins_per_s"] = done / (time.perf_counter() - t)
+    print(f"  {setup.name}: {result['joins_per_s']:.0f} joins/s sustained", flush=True)
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return result
+
+
+# --- setups -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def prepare(env: dict[str, str], clinics: int, employees: int) -> dict:
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(
+        [PY, __file__, "--seed", str(clinics), str(employees)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def base_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="kontaktlaege.settings",
+        SECRET_KEY=SECRET_KEY,
+        KL_VAR_DIR=str(tmp),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        # The bench's employees join far more often than people do.
+        AXES_FAILURE_LIMIT="1000",
+    )
+    return env
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def run_setup(kind: str, tmp: Path, args: argparse.Namespace) -> dict | None:
+    clinics = max(args.sizes) // PAGES_PER_CLINIC
+    env = base_env(tmp)
+    redis = None
+    dbname = ""
+    try:
+        if kind == "baseline":
+            setup: Setup = Baseline()
+        elif kind == "single":
+            env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+            seeded = prepare(env, clinics, args.workers)
+            setup = Product("1 process, in-process layer, SQLite", env, 1, seeded)
+        else:
+            if not pg_reachable() or not shutil.which("redis-server"):
+                print("  skipped: PostgreSQL or redis-server not available", flush=True)
+                return None
+            import psycopg
+
+            dbname = f"kl_bench_{os.getpid()}"
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+            redis_port = free_port()
+            redis = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            wait_port(redis_port)
+            parts = urllib.parse.urlparse(PG_ADMIN_URL)
+            env["DATABASE_URL"] = parts._replace(path=f"/{dbname}").geturl()
+            env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+            seeded = prepare(env, clinics, args.workers)
+            setup = Product("2 processes, Redis, PostgreSQL", env, 2, seeded)
+        try:
+            return asyncio.run(
+                measure(setup, args.sizes, args.joins, args.rate, args.tput_seconds, args.workers)
+            ) | {"name": setup.name}
+        finally:
+            setup.stop()
+    finally:
+        if redis is not None:
+            redis.terminate()
+            redis.wait(10)
+        if dbname:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def table(results: list[dict], sizes: list[int]) -> str:
+    base = next((r for r in results if r["name"].startswith("baseline")), None)
+    head = ["setup"]
+    for s in sizes:
+        head += [f"p50@{s}", f"p99@{s}"]
+    head += ["joins/s", f"KB/conn@{sizes[-1]}"]
+    rows = [head]
+    for r in results:
+        row = [r["name"]]
+        for s in sizes:
+            lv = r["levels"][s]
+            row += [f"{lv['p50_ms']:.1f} ms", f"{lv['p99_ms']:.1f} ms"]
+        row += [f"{r['joins_per_s']:.0f}", f"{r['levels'][sizes[-1]]['kb_per_conn']:.1f}"]
+        rows.append(row)
+        if base is not None and r is not base:
+            ratio = ["  × baseline"]
+            for s in sizes:
+                for key in ("p50_ms", "p99_ms"):
+                    ratio.append(f"{r['levels'][s][key] / base['levels'][s][key]:.1f}×")
+            ratio.append(f"{r['joins_per_s'] / base['joins_per_s']:.2f}×")
+            b_kb = base["levels"][sizes[-1]]["kb_per_conn"]
+            ratio.append(
+                f"{r['levels'][sizes[-1]]['kb_per_conn'] / b_kb:.1f}×" if b_kb > 0 else "-"
+            )
+            rows.append(ratio)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, ~2 minutes")
+    parser.add_argument(
+        "--setups",
+        default="baseline,single,scaled",
+        help="comma-separated: baseline, single, scaled",
+    )
+    parser.add_argument("--sizes", help="comma-separated open-connection counts")
+    parser.add_argument("--tput-seconds", type=float, help="length of the sustained-join phase")
+    parser.add_argument("--seed", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seed:
+        seed(*args.seed)
+        return
+    if args.baseline_server:
+        baseline_server(args.baseline_server)
+        return
+    default_sizes = [100, 500, 1000] if args.quick else [100, 1000, 5000]
+    args.sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else default_sizes
+    args.joins = 40 if args.quick else 100
+    args.rate = 5.0  # paced joins per second (each followed by a leave) while measuring latency
+    args.tput_seconds = args.tput_seconds or (5.0 if args.quick else 10.0)
+    args.workers = 16
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = 3 * max(args.sizes) + 1000
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    results = []
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kl-bench-") as tmp:
+        for kind in args.setups.split(","):
+            print(f"== {kind}", flush=True)
+            result = run_setup(kind, Path(tmp), args)
+            if result is not None:
+                results.append(result)
+    print()
+    print(
+        f"Waiting-room fan-out on loopback ({os.cpu_count()} cores, "
+        f"{PAGES_PER_CLINIC} pages per clinic, {args.joins} paced joins per size, "
+        f"{time.perf_counter() - t0:.0f} s in all)"
+    )
+    print(table(results, args.sizes))
+    bad = sum(lv["failures"] for r in results for lv in r["levels"].values())
+    if bad:
+        print(f"{bad} joins failed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Server-side enforcement of the idle lock and citizen mode for municipal employees."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from . import shared_device as sd
+
+# Reachable while the idle lock is on: the re-authentication page and signing out.
+IDLE_OPEN = ("/privatliv/genoptag/", "/konto/log-ud/", "/konto/log-ind/", "/static/")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request: HttpRequest, to: str, text: str, status: int) -> HttpResponse:
+    if request.method == "GET" and not _wants_json(request):
+        return redirect(to)
+    return JsonResponse({"error": text}, status=status)
+
+
+class SharedDeviceMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not (
+            user.is_authenticated
+            and getattr(user, "kind", "") == "employee"
+            and user.is_verified()  # type: ignore[union-attr]
+        ):
+            return self.get_response(request)
+        session = request.session
+        mode = session.get(sd.CITIZEN_MODE)
+        if mode is not None:
+            # Citizen mode outranks the idle lock: the device is already locked to the call.
+            if not sd.citizen_mode_allows(request.path, int(mode)):
+                return _refuse(
+                    request,
+                    reverse("consultations:consultation", args=[mode]),
+                    _("Enheden er i borgertilstand. Medarbejderen skal låse op."),
+                    403,
+                )
+            return self.get_response(request)
+        if session.get(sd.IDLE_LOCKED) or sd.idle_expired(session):
+            session[sd.IDLE_LOCKED] = True
+            if not request.path.startswith(IDLE_OPEN):
+                to = reverse("privacy:resume") + "?" + urlencode({"next": request.path})
+                return _refuse(
+                    request, to, _("Du har været inaktiv for længe. Log ind igen."), 401
+                )
+            return self.get_response(request)
+        sd.touch(session)
+        return self.get_response(request)

@@ -1,0 +1,235 @@
+"""Who may be in a call and the roster of who is: the rules the call socket and the pages
+share. Everything here is synchronous database work."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kontaktlaege.accounts.models import User
+from kontaktlaege.audit.log import record
+from kontaktlaege.consultations.models import Consultation
+
+from .models import CallMember, Invite
+
+MAX_PARTICIPANTS = 4
+GUEST_SESSION_KEY = "video_guest"
+INVITE_SALT = "kontaktlaege.video.invite"
+S = Consultation.State
+
+
+def _setting(name: str, default: int) -> int:
+    """Video options; read here until they join the table in settings.py."""
+    return int(getattr(settings, name, os.environ.get(name, default)))
+
+
+# A participant whose socket dropped keeps the place (and the others wait) this long.
+def grace_seconds() -> int:
+    return _setting("VIDEO_GRACE_SECONDS", 30)
+
+
+def invite_ttl() -> int:
+    return _setting("VIDEO_INVITE_TTL", 3600)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is on the other end: a verified user, or a guest holding a used invitation."""
+
+    key: str  # "user:<pk>" / "guest:<invite pk>"
+    user: User | None = None
+    invite_id: int | None = None
+
+
+def role_labels() -> dict[str, str]:
+    return {"doctor": _("Læge"), "employee": _("Medarbejder"), "guest": _("Pårørende/tolk")}
+
+
+def _role(principal: Principal, consultation: Consultation) -> tuple[str, str] | None:
+    """(role, display name) of the principal in this consultation, or None if not allowed."""
+    user = principal.user
+    if user is not None:
+        if user.is_employee and consultation.employee_id == user.pk:
+            return "employee", user.display_name
+        if user.is_clinic_staff and consultation.clinic_id == user.clinic_id:
+            return "doctor", user.display_name
+        return None
+    invite = Invite.objects.filter(pk=principal.invite_id, used_at__isnull=False).first()
+    if invite is None or invite.consultation_id != consultation.pk:
+        return None
+    return "guest", invite.guest_name
+
+
+def guest_principal(session: Any, consultation_id: int) -> Principal | None:
+    data = session.get(GUEST_SESSION_KEY) if session is not None else None
+    if not isinstance(data, dict) or data.get("consultation") != consultation_id:
+        return None
+    return Principal(key=f"guest:{data['invite']}", invite_id=data["invite"])
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=grace_seconds())
+
+
+def roster(consultation_id: int, *, exclude: str = "") -> list[dict[str, Any]]:
+    labels = role_labels()
+    return [
+        {
+            "id": m.peer_id,
+            "role": m.role,
+            "role_label": labels[m.role],
+            "name": m.name,
+            "away": not m.channel_name,
+        }
+        for m in CallMember.objects.filter(consultation_id=consultation_id)
+        .exclude(peer_id=exclude)
+        .order_by("joined_at", "pk")
+    ]
+
+
+def member_info(member: CallMember) -> dict[str, Any]:
+    return {
+        "id": member.peer_id,
+        "role": member.role,
+        "role_label": role_labels()[member.role],
+        "name": member.name,
+        "away": not member.channel_name,
+    }
+
+
+def join(principal: Principal, consultation_id: int, peer_id: str, channel: str) -> str:
+    """Add (or re-attach) the participant. Returns "ok", "forbidden", "inactive" or "full"."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if consultation is None:
+            return "forbidden"
+        role = _role(principal, consultation)
+        if role is None:
+            return "forbidden"
+        if consultation.state != S.ADMITTED:
+            return "inactive"
+        members = CallMember.objects.filter(consultation=consultation)
+        members.filter(channel_name="", away_since__lt=timezone.now() - _grace()).delete()
+        existing = members.filter(peer_id=peer_id).first()
+        if existing is not None:
+            if existing.principal != principal.key:
+                return "forbidden"
+            existing.channel_name, existing.away_since = channel, None
+            existing.save(update_fields=["channel_name", "away_since"])
+            return "ok"
+        if members.count() >= MAX_PARTICIPANTS:
+            return "full"
+        CallMember.objects.create(
+            consultation=consultation,
+            peer_id=peer_id,
+            principal=principal.key,
+            role=role[0],
+            name=role[1],
+            channel_name=channel,
+        )
+    record(
+        "video_joined",
+        actor=principal.user,
+        clinic=consultation.clinic,
+        consultation=consultation,
+        detail={"role": role[0]},
+    )
+    return "ok"
+
+
+def may_signal(principal: Principal, consultation_id: int, channel: str) -> str:
+    """Checked before every relayed message: "ok", "ended" or "forbidden"."""
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if principal.user is not None:
+        # Re-read: the user may have been deactivated or moved to another clinic mid-call.
+        user = User.objects.filter(pk=principal.user.pk, is_active=True).first()
+        principal = Principal(key=principal.key, user=user) if user else principal
+        if user is None:
+            return "forbidden"
+    if consultation is None or _role(principal, consultation) is None:
+        return "forbidden"
+    if consultation.state != S.ADMITTED:
+        return "ended"
+    if not CallMember.objects.filter(consultation=consultation, channel_name=channel).exists():
+        return "forbidden"
+    return "ok"
+
+
+def channel_of(consultation_id: int, peer_id: str) -> str:
+    """The socket of a peer in this call ("" if unknown or away)."""
+    return (
+        CallMember.objects.filter(consultation_id=consultation_id, peer_id=peer_id)
+        .values_list("channel_name", flat=True)
+        .first()
+        or ""
+    )
+
+
+def away(consultation_id: int, peer_id: str, channel: str) -> bool:
+    """The socket dropped; the place is kept for the grace period. False if a newer socket
+    of the same peer has already taken over."""
+    return bool(
+        CallMember.objects.filter(
+            consultation_id=consultation_id, peer_id=peer_id, channel_name=channel
+        ).update(channel_name="", away_since=timezone.now())
+    )
+
+
+def leave(consultation_id: int, peer_id: str) -> None:
+    CallMember.objects.filter(consultation_id=consultation_id, peer_id=peer_id).delete()
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+def create_invite(staff: User, consultation: Consultation) -> tuple[Invite, str]:
+    invite = Invite.objects.create(
+        consultation=consultation,
+        created_by=staff,
+        nonce=secrets.token_urlsafe(16),
+        expires_at=timezone.now() + timedelta(seconds=invite_ttl()),
+    )
+    record(
+        "video_invite_created", actor=staff, clinic=consultation.clinic, consultation=consultation
+    )
+    token = signing.dumps({"i": invite.pk, "n": invite.nonce}, salt=INVITE_SALT)
+    return invite, token
+
+
+def invite_from_token(token: str) -> Invite | None:
+    """The still-usable invitation the token names, or None (forged, expired, used)."""
+    try:
+        data = signing.loads(token, salt=INVITE_SALT, max_age=invite_ttl())
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    invite = (
+        Invite.objects.select_related("consultation__clinic")
+        .filter(pk=data.get("i"), nonce=data.get("n"))
+        .first()
+    )
+    if invite is None or not invite.is_usable:
+        return None
+    return invite
+
+
+def use_invite(invite: Invite, guest_name: str) -> bool:
+    """Mark the invitation used; False if someone else used it first."""
+    used = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).update(
+        used_at=timezone.now(), guest_name=guest_name
+    )
+    if used:
+        record(
+            "video_invite_used",
+            clinic=invite.consultation.clinic,
+            consultation=invite.consultation,
+        )
+    return bool(used)

@@ -1,0 +1,201 @@
+"""The call socket: a signaling relay between the participants of one admitted consultation.
+Media goes peer-to-peer; the server only passes offers, answers and candidates to a named peer
+after checking, for every message, that the sender still belongs in the call."""
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+
+from kontaktlaege.accounts.sockets import verified_user
+from kontaktlaege.consultations.events import consultation_group
+from kontaktlaege.consultations.models import Consultation
+from kontaktlaege.consultations.sockets import CLOSE_UNAUTHORISED, LiveSocket
+
+from . import calls, signaling
+from .turn import ice_servers
+
+CLOSE_ENDED = 4004
+CLOSE_FULL = 4009
+
+
+def call_group(consultation_id: int) -> str:
+    return f"video-{consultation_id}"
+
+
+async def _principal(scope: dict[str, Any], consultation_id: int) -> calls.Principal | None:
+    user = await verified_user(scope)
+    if user is not None:
+        return calls.Principal(key=f"user:{user.pk}", user=user)
+    return await database_sync_to_async(calls.guest_principal)(
+        scope.get("session"), consultation_id
+    )
+
+
+def _peer_from_query(scope: dict[str, Any]) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode(errors="replace")).get("peer", [])
+    return values[0] if len(values) == 1 and signaling.valid_peer_id(values[0]) else None
+
+
+class CallConsumer(LiveSocket):
+    message_types = frozenset({"ping", "sync", "leave", *signaling.RELAYED})
+
+    async def connect(self) -> None:
+        self.joined = False
+        self.consultation_id: int = self.scope["url_route"]["kwargs"]["consultation_id"]
+        peer_id = _peer_from_query(self.scope)
+        principal = await _principal(self.scope, self.consultation_id) if peer_id else None
+        if principal is None or peer_id is None:
+            await self.close(code=CLOSE_UNAUTHORISED)
+            return
+        self.principal, self.peer_id = principal, peer_id
+        self.group = call_group(self.consultation_id)
+        # Join the groups first, so no arrival after our roster read is missed.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(
+            consultation_group(self.consultation_id), self.channel_name
+        )
+        result = await database_sync_to_async(calls.join)(
+            principal, self.consultation_id, peer_id, self.channel_name
+        )
+        if result == "forbidden":
+            await self._discard()
+            await self.close(code=CLOSE_UNAUTHORISED)
+            return
+        await self.accept()
+        if result == "inactive":
+            await self._ended(_("Videoopkaldet er ikke i gang."))
+            return
+        if result == "full":
+            await self.send_json(
+                {"type": "full", "message": _("Opkaldet er fuldt (højst 4 deltagere).")}
+            )
+            await self._discard()
+            await self.close(code=CLOSE_FULL)
+            return
+        self.joined = True
+        await self.send_roster()
+        await self._announce("joined")
+
+    async def _discard(self) -> None:
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(
+            consultation_group(self.consultation_id), self.channel_name
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if not getattr(self, "group", None):
+            return
+        await self._discard()
+        if self.joined:
+            self.joined = False
+            if await database_sync_to_async(calls.away)(
+                self.consultation_id, self.peer_id, self.channel_name
+            ):
+                await self._announce("away")
+
+    async def _announce(self, event: str) -> None:
+        info = {"id": self.peer_id}
+        if event == "joined":
+            member = await database_sync_to_async(
+                lambda: calls.CallMember.objects.get(
+                    consultation_id=self.consultation_id, peer_id=self.peer_id
+                )
+            )()
+            info = calls.member_info(member)
+        await self.channel_layer.group_send(
+            self.group, {"type": "video.peer", "event": event, "peer": info}
+        )
+
+    async def send_roster(self) -> None:
+        peers = await database_sync_to_async(calls.roster)(
+            self.consultation_id, exclude=self.peer_id
+        )
+        await self.send_json(
+            {
+                "type": "call",
+                "you": self.peer_id,
+                "peers": peers,
+                "ice_servers": ice_servers(self.principal.key),
+                "grace_seconds": calls.grace_seconds(),
+            }
+        )
+
+    async def _leave(self, code: int = 1000) -> None:
+        self.joined = False
+        await database_sync_to_async(calls.leave)(self.consultation_id, self.peer_id)
+        await self._announce("left")
+        await self._discard()
+        await self.close(code=code)
+
+    async def _ended(self, text: str = "") -> None:
+        if self.joined:
+            self.joined = False
+            await database_sync_to_async(calls.leave)(self.consultation_id, self.peer_id)
+        text = text or _("Konsultationen er afsluttet.")
+        await self.send_json({"type": "ended", "message": text})
+        await self._discard()
+        await self.close(code=CLOSE_ENDED)
+
+    # --- from the channel layer --------------------------------------------------------------
+
+    async def video_peer(self, event: dict[str, Any]) -> None:
+        if event["peer"]["id"] != self.peer_id and self.joined:
+            await self.send_json({"type": f"peer-{event['event']}", "peer": event["peer"]})
+
+    async def video_signal(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json(event["message"])
+
+    async def consultation_hint(self, event: dict[str, Any]) -> None:
+        state = await database_sync_to_async(
+            lambda: Consultation.objects.values_list("state", flat=True).get(
+                pk=self.consultation_id
+            )
+        )()
+        if state != Consultation.State.ADMITTED:
+            await self._ended()
+
+    async def clinic_hint(self, event: dict[str, Any]) -> None:
+        pass
+
+    # --- from the browser --------------------------------------------------------------------
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        kind = content["type"]
+        if kind in ("ping", "sync"):
+            if kind == "sync":
+                await self.send_roster()
+            else:
+                await self.send_json({"type": "pong", "seq": content.get("seq")})
+            return
+        allowed = await database_sync_to_async(calls.may_signal)(
+            self.principal, self.consultation_id, self.channel_name
+        )
+        if allowed == "ended":
+            await self._ended()
+            return
+        if allowed != "ok":
+            await self._leave(code=CLOSE_UNAUTHORISED)
+            return
+        if kind == "leave":
+            if set(content) != {"type"}:
+                await self.error(_("Ugyldig signaleringsbesked."))
+                return
+            await self._leave()
+            return
+        try:
+            message = signaling.parse(content)
+        except signaling.Invalid as exc:
+            await self.error(str(exc))
+            return
+        target = await database_sync_to_async(calls.channel_of)(self.consultation_id, content["to"])
+        if not target or content["to"] == self.peer_id:
+            # Not abuse: the peer may just have left. The sender learns from the roster.
+            await self.send_json(
+                {"type": "notice", "message": _("Deltageren er ikke i opkaldet lige nu.")}
+            )
+            return
+        message["from"] = self.peer_id
+        await self.channel_layer.send(target, {"type": "video.signal", "message": message})

@@ -1,0 +1,277 @@
+// A mesh video call: one RTCPeerConnection per other participant, negotiated with the
+// "perfect negotiation" pattern over the call socket (the server only relays). On ICE
+// failure the connection is restarted; a peer away longer than the grace period is dropped.
+import { LiveSocket } from "/static/kl/live.js";
+
+const LIVE_ICE = new Set(["connected", "completed"]);
+
+export class VideoCall {
+  constructor(panel, { onEnded = () => {} } = {}) {
+    this.panel = panel;
+    this.t = panel.dataset;
+    this.onEnded = onEnded;
+    this.peers = new Map(); // peer id → { pc, info, polite, makingOffer, ... }
+    this.iceServers = [];
+    this.graceMs = 30000;
+    this.socketDown = false;
+    this.leftNotice = false;
+    this.stopped = false;
+    this.firstFrameAt = null;
+    this.statusEl = panel.querySelector("#call-status");
+    this.remoteBox = panel.querySelector("#remote-videos");
+    this.template = panel.querySelector("#remote-template");
+  }
+
+  // Tests and the benchmark read the connections from here.
+  get pcs() { return new Map([...this.peers].map(([id, p]) => [id, p.pc])); }
+
+  async start() {
+    this.status(this.t.tConnecting);
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    } catch {
+      this.status(this.t.tMediaError, true);
+      return;
+    }
+    if (this.stopped) { this.local.getTracks().forEach((t) => t.stop()); return; }
+    this.panel.querySelector("#local-video").srcObject = this.local;
+    this.peerId = crypto.randomUUID();
+    this.socket = new LiveSocket(`${this.t.socket}?peer=${this.peerId}`, {
+      onSnapshot: () => {},
+      onMessage: (m) => this.onMessage(m).catch((err) => console.warn("video:", err)),
+      onStatus: (s) => this.onSocketStatus(s),
+    });
+    addEventListener("pagehide", () => this.leave());
+  }
+
+  onSocketStatus(status) {
+    if (status === "forbidden") { this.status(this.t.tForbidden, true); return; }
+    this.socketDown = status === "down";
+    this.render();
+  }
+
+  send(message) { return this.socket ? this.socket.send(message) : false; }
+
+  async onMessage(m) {
+    if (this.stopped) return;
+    const p = m.from ? this.peers.get(m.from) : null;
+    switch (m.type) {
+      case "call": return this.onRoster(m);
+      case "peer-joined": return this.onPeerBack(m.peer);
+      case "peer-away": return this.onPeerAway(m.peer.id);
+      case "peer-left": return this.removePeer(m.peer.id, true);
+      case "offer": return this.onDescription(p || this.addPeer(m.from, null, false), m);
+      case "answer": return p && this.onDescription(p, m);
+      case "candidate": return p && this.onCandidate(p, m.candidate);
+      case "restart":
+        if (p && !LIVE_ICE.has(p.pc.iceConnectionState)) { p.reconnecting = true; this.render(); }
+        return;
+      case "ended":
+      case "full":
+        this.stop();
+        this.status(m.message, true);
+        if (m.type === "ended") this.onEnded(m.message);
+        return;
+      case "error":
+        console.warn("video:", m.message);
+        return;
+      default:
+    }
+  }
+
+  onRoster(m) {
+    this.iceServers = m.ice_servers;
+    this.graceMs = m.grace_seconds * 1000;
+    const present = new Set(m.peers.map((peer) => peer.id));
+    for (const id of this.peers.keys()) if (!present.has(id)) this.removePeer(id, true);
+    for (const info of m.peers) {
+      const p = this.peers.get(info.id);
+      // A newcomer calls everyone already there; the others answer.
+      if (!p) this.addPeer(info.id, info, true);
+      else this.setInfo(p, info);
+      if (info.away) this.onPeerAway(info.id);
+    }
+    // Back after our own socket dropped: repair what failed meanwhile.
+    for (const q of this.peers.values()) {
+      if (["failed", "disconnected"].includes(q.pc.iceConnectionState)) this.restart(q);
+    }
+    this.render();
+  }
+
+  onPeerBack(info) {
+    const p = this.peers.get(info.id);
+    if (!p) { this.leftNotice = false; this.render(); return; } // they will call us
+    clearTimeout(p.awayTimer);
+    this.setInfo(p, info);
+    if (["failed", "disconnected"].includes(p.pc.iceConnectionState)) this.restart(p);
+    this.render();
+  }
+
+  onPeerAway(id) {
+    const p = this.peers.get(id);
+    if (!p) return;
+    clearTimeout(p.awayTimer);
+    p.awayTimer = setTimeout(() => this.removePeer(id, true), this.graceMs);
+  }
+
+  addPeer(id, info, withTracks) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const p = {
+      id, pc, info, polite: this.peerId > id, makingOffer: false, ignoreOffer: false,
+      needTracks: !withTracks, reconnecting: false, tile: this.makeTile(),
+    };
+    this.peers.set(id, p);
+    this.leftNotice = false;
+    if (info) this.setInfo(p, info); else this.send({ type: "sync" });
+    pc.onnegotiationneeded = async () => {
+      try {
+        p.makingOffer = true;
+        await pc.setLocalDescription();
+        this.send({ type: "offer", to: id, sdp: pc.localDescription.sdp });
+      } catch (err) {
+        console.warn("video: offer failed", err);
+      } finally {
+        p.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.send({ type: "candidate", to: id, candidate: candidate.toJSON() });
+    };
+    pc.ontrack = ({ track, streams }) => {
+      const video = p.tile.querySelector("video");
+      if (!video.srcObject) video.srcObject = streams[0] || new MediaStream();
+      if (!streams[0]) video.srcObject.addTrack(track);
+      if (track.kind === "video" && "requestVideoFrameCallback" in video) {
+        video.requestVideoFrameCallback(() => {
+          this.firstFrameAt = this.firstFrameAt || performance.timeOrigin + performance.now();
+        });
+      }
+    };
+    pc.oniceconnectionstatechange = () => {
+      const state = pc.iceConnectionState;
+      clearTimeout(p.restartTimer);
+      if (LIVE_ICE.has(state)) p.reconnecting = false;
+      if (state === "failed") this.restart(p);
+      if (state === "disconnected") {
+        p.reconnecting = true;
+        p.restartTimer = setTimeout(() => {
+          if (pc.iceConnectionState === "disconnected") this.restart(p);
+        }, 2000);
+      }
+      this.render();
+    };
+    if (withTracks) this.addTracks(p);
+    this.render();
+    return p;
+  }
+
+  addTracks(p) {
+    p.needTracks = false;
+    for (const track of this.local.getTracks()) p.pc.addTrack(track, this.local);
+  }
+
+  restart(p) {
+    p.reconnecting = true;
+    this.send({ type: "restart", to: p.id });
+    p.pc.restartIce();
+    this.render();
+  }
+
+  async onDescription(p, { type, sdp }) {
+    const collision = type === "offer" && (p.makingOffer || p.pc.signalingState !== "stable");
+    p.ignoreOffer = !p.polite && collision;
+    if (p.ignoreOffer) return;
+    await p.pc.setRemoteDescription({ type, sdp });
+    if (type === "offer") {
+      // Added after the offer, the tracks reuse its transceivers: one round trip, not two.
+      if (p.needTracks) this.addTracks(p);
+      await p.pc.setLocalDescription();
+      this.send({ type: "answer", to: p.id, sdp: p.pc.localDescription.sdp });
+    }
+  }
+
+  async onCandidate(p, candidate) {
+    try {
+      await p.pc.addIceCandidate(candidate);
+    } catch (err) {
+      if (!p.ignoreOffer) console.warn("video: candidate refused", err);
+    }
+  }
+
+  makeTile() {
+    const tile = this.template.content.firstElementChild.cloneNode(true);
+    this.remoteBox.append(tile);
+    return tile;
+  }
+
+  setInfo(p, info) {
+    p.info = info;
+    p.tile.dataset.peer = info.id;
+    p.tile.dataset.role = info.role;
+    p.tile.querySelector("figcaption").textContent =
+      info.name ? `${info.name} · ${info.role_label}` : info.role_label;
+  }
+
+  removePeer(id, announce) {
+    const p = this.peers.get(id);
+    if (!p) return;
+    clearTimeout(p.awayTimer);
+    clearTimeout(p.restartTimer);
+    p.pc.close();
+    p.tile.remove();
+    this.peers.delete(id);
+    if (announce && this.peers.size === 0) this.leftNotice = true;
+    this.render();
+  }
+
+  status(text, isProblem = false) {
+    this.statusEl.textContent = text || "";
+    this.statusEl.classList.toggle("down", isProblem);
+  }
+
+  render() {
+    if (this.stopped) return;
+    this.remoteBox.dataset.count = this.peers.size;
+    const reconnecting = this.socketDown || [...this.peers.values()].some((p) => p.reconnecting);
+    if (reconnecting) this.status(this.t.tReconnecting, true);
+    else if (this.peers.size === 0) this.status(this.leftNotice ? this.t.tLeft : this.t.tWaiting);
+    else this.status("");
+  }
+
+  setMuted(muted) { this.local?.getAudioTracks().forEach((t) => { t.enabled = !muted; }); }
+
+  setCameraOff(off) { this.local?.getVideoTracks().forEach((t) => { t.enabled = !off; }); }
+
+  leave() {
+    if (this.stopped) return;
+    this.send({ type: "leave" });
+    this.stop();
+  }
+
+  stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const id of [...this.peers.keys()]) this.removePeer(id, false);
+    this.local?.getTracks().forEach((t) => t.stop());
+    this.socket?.close();
+  }
+}
+
+// The buttons every side has: mute and camera off.
+export function wireControls(panel, call) {
+  const t = panel.dataset;
+  const mic = panel.querySelector("#toggle-mic");
+  const cam = panel.querySelector("#toggle-camera");
+  mic.addEventListener("click", () => {
+    const muted = mic.getAttribute("aria-pressed") !== "true";
+    call.setMuted(muted);
+    mic.setAttribute("aria-pressed", String(muted));
+    mic.textContent = muted ? t.tUnmute : t.tMute;
+  });
+  cam.addEventListener("click", () => {
+    const off = cam.getAttribute("aria-pressed") !== "true";
+    call.setCameraOff(off);
+    cam.setAttribute("aria-pressed", String(off));
+    cam.textContent = off ? t.tCameraOn : t.tCameraOff;
+  });
+}

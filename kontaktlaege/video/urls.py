@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "video"
+urlpatterns = [
+    path("klinik/konsultation/<int:pk>/video/", views.clinic_call, name="clinic_call"),
+    path("klinik/konsultation/<int:pk>/video/inviter/", views.create_invite, name="create_invite"),
+    path("video/gaest/", views.guest_call, name="guest_call"),
+    path("video/gaest/<str:token>/", views.guest_join, name="guest_join"),
+]

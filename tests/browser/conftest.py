@@ -1,0 +1,155 @@
+"""Real-browser tests: a live Daphne server on the per-run test database, Debian chromium
+through Playwright, one browser context per person, signed in through the real login page."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+
+import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.db import connections
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from pytest_django import DjangoDbBlocker
+
+from kontaktlaege.accounts.models import User
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Two shared cores: give the live pushes room before an assertion gives up.
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """Daphne in its own process, serving the real ASGI application (HTTP + sockets) on a
+    free loopback port against the test database (a file, shared with this process)."""
+    with django_db_blocker.unblock():
+        connections.close_all()  # the forked server must not share our SQLite handles
+
+    def setup() -> None:  # runs in the forked server, which inherits pytest-django's DB block
+        set_database_connection()
+        django_db_blocker.unblock()
+
+    server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
+    server.start()
+    if not server.ready.wait(timeout=30):
+        server.terminate()
+        raise RuntimeError("Daphne did not start")
+    yield f"http://127.0.0.1:{server.port.value}"
+    server.terminate()
+    server.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(live_url: str) -> Iterator[Browser]:
+    # Started after the server: the server process is forked before any browser thread exists.
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Person:
+    """One person at one device: a browser context with a single page."""
+
+    context: BrowserContext
+    page: Page
+    base: str
+    errors: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.url(path))
+
+    def sign_in(self, user: User) -> None:
+        """Password, then the TOTP code of the user's confirmed device, as a person types them."""
+        page = self.page
+        self.goto("/konto/log-ind/")
+        page.get_by_label("Brugernavn").fill(user.username)
+        page.get_by_label("Adgangskode").fill(PASSWORD)
+        page.get_by_role("button", name="Næste").click()
+        expect(page.get_by_role("heading", name="Bekræft med engangskode")).to_be_visible()
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        page.get_by_label("Engangskode fra din app").fill(f"{code:0{device.digits}d}")
+        page.get_by_role("button", name="Log ind", exact=True).click()
+        expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+
+    def mark(self) -> None:
+        """Leave a marker in the page; it survives only as long as the page is not reloaded."""
+        self.page.evaluate("window.klNoReload = true")
+
+    def not_reloaded(self) -> bool:
+        return self.page.evaluate("window.klNoReload === true")
+
+
+NewPerson = Callable[[], Person]
+
+
+@pytest.fixture
+def person(browser: Browser, live_url: str, transactional_db: None) -> Iterator[NewPerson]:
+    """Factory: each call opens a fresh browser context (cookies, storage) for one person.
+    A script error in any page fails the test."""
+    people: list[Person] = []
+
+    def open_person() -> Person:
+        context = browser.new_context(locale="da-DK", base_url=live_url)
+        page = context.new_page()
+        someone = Person(context=context, page=page, base=live_url)
+        page.on("pageerror", lambda exc: someone.errors.append(str(exc)))
+        people.append(someone)
+        return someone
+
+    yield open_person
+    errors = [e for p in people for e in p.errors]
+    for p in people:
+        p.context.close()
+    assert not errors, f"script errors in the pages: {errors}"
+
+
+def queue_on_behalf(someone: Person, cpr: str, reason: str) -> None:
+    """The employee flow of §3.1 from the start page to the queue (signed in already)."""
+    page = someone.page
+    someone.goto("/")
+    page.get_by_role("link", name="På vegne af borger").click()
+    page.get_by_label("Borgerens CPR-nummer").fill(cpr)
+    page.get_by_label("Tro- og love-erklæring").check()
+    page.get_by_role("button", name="Log ind på borgers vegne").click()
+    pass_device_check(page)
+    page.get_by_label("Hvad drejer konsultationen sig om?").fill(reason)
+    page.get_by_role("button", name="Start og stil i kø").click()
+    expect(page.locator("#queue-number")).not_to_be_empty()
+
+
+def pass_device_check(page: Page) -> None:
+    """§3.1 step 3 (tested on its own elsewhere): go through it as a person would."""
+    expect(page.get_by_role("heading", name="Tjek mikrofon, højttaler og kamera")).to_be_visible()
+    page.get_by_role("button", name="Start tjek af mikrofon og kamera").click()
+    page.locator('section[data-step="1"]').get_by_role("button", name="Næste").click()
+    page.get_by_role("button", name="Afspil testlyd").click()
+    page.get_by_label("Jeg kan høre lyden").check()
+    page.locator('section[data-step="2"]').get_by_role("button", name="Næste").click()
+    page.locator('section[data-step="3"]').get_by_role("button", name="Næste").click()
+    page.locator('section[data-step="4"]').get_by_role("button", name="Næste").click()
+
+
+def open_waiting_room(someone: Person) -> None:
+    someone.goto("/klinik/")
+    expect(someone.page.locator("#connection")).to_have_text("Live")

@@ -1,0 +1,156 @@
+"""The clinic's live waiting room in a real browser (PRODUCT.md §3.3): admit, messages,
+close and clear, and a dropped socket that catches up when it comes back."""
+
+import re
+import threading
+
+import pytest
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.conftest import World
+
+from .conftest import NewPerson, open_waiting_room, pass_device_check, queue_on_behalf
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_admit_and_message_a_waiting_person(world: World, person: NewPerson) -> None:
+    doctor = person()
+    doctor.sign_in(world.gp)
+    open_waiting_room(doctor)
+    secretary = person()  # the same clinic's shared queue, on another desk
+    secretary.sign_in(world.secretary)
+    open_waiting_room(secretary)
+    secretary.mark()
+
+    first = person()
+    first.sign_in(world.carer)
+    queue_on_behalf(first, world.cpr, "Blodtryk skal justeres")
+    second = person()
+    second.sign_in(world.carer2)
+    queue_on_behalf(second, world.cpr2, "Udslæt på armene")
+    first.mark()
+    second.mark()
+
+    for staff in (doctor, secretary):
+        expect(staff.page.locator("#entries > li")).to_have_count(2)
+        expect(staff.page).to_have_title(re.compile(r"^\(2\) "))
+
+    doctor.page.locator("#entries > li").filter(has_text="Inger Jensen").get_by_role(
+        "button", name="Start"
+    ).click()
+
+    entries = secretary.page.locator("#entries > li")
+    inger = entries.filter(has_text="Inger Jensen")
+    poul = entries.filter(has_text="Poul Nielsen")
+    expect(inger.locator(".state")).to_have_text("I konsultation (Anne Holm)")
+    expect(inger.get_by_role("button", name="Start")).to_be_hidden()
+    expect(inger.get_by_role("button", name="Afslut konsultation")).to_be_visible()
+    expect(secretary.page).to_have_title(re.compile(r"^\(1\) "))
+    expect(first.page.get_by_text("Lægen har startet videokonsultationen.")).to_be_visible()
+    expect(first.page.get_by_role("button", name="Forlad køen")).to_be_hidden()
+    # The one still waiting moves up.
+    expect(second.page.locator("#queue-number")).to_have_text("1")
+
+    poul.get_by_placeholder("Fx: Jeg er klar om 5 minutter").fill("Jeg er klar om 5 minutter")
+    poul.get_by_role("button", name="Send besked").click()
+    expect(second.page.locator("#doctor-messages li")).to_have_text(["Jeg er klar om 5 minutter"])
+    expect(first.page.locator("#doctor-messages li")).to_have_count(0)
+    # While waiting, the citizen's data stays on screen: "Log borger ud" is for afterwards.
+    expect(second.page.get_by_role("button", name="Log borger ud")).to_be_hidden()
+    assert secretary.not_reloaded() and first.not_reloaded() and second.not_reloaded()
+
+
+def test_close_and_clear_tells_waiting_and_refuses_joins(world: World, person: NewPerson) -> None:
+    employee = person()
+    employee.sign_in(world.carer)
+    queue_on_behalf(employee, world.cpr, "Tryksår på hælen")
+    employee.mark()
+
+    clinic = person()
+    clinic.sign_in(world.secretary)
+    open_waiting_room(clinic)
+    expect(clinic.page.locator("#entries > li")).to_have_count(1)
+    dialogs: list[str] = []
+
+    def accept(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    clinic.page.on("dialog", accept)
+    clinic.page.get_by_role("button", name="Luk og tøm køen").click()
+    expect(clinic.page.locator("#room-status")).to_have_text("Lukket")
+    expect(clinic.page.locator("#entries > li")).to_have_count(0)
+    expect(clinic.page.locator("#empty")).to_be_visible()
+    assert dialogs == ["Luk venteværelset og fjern alle fra køen? De ventende får besked."]
+
+    expect(employee.page.locator("#notice")).to_have_text(
+        "Lægen har lukket venteværelset, og køen er tømt. Ring til klinikken."
+    )
+    expect(employee.page.get_by_role("button", name="Log borger ud")).to_be_visible()
+    assert employee.not_reloaded()
+
+    other = person()
+    other.sign_in(world.carer2)
+    page = other.page
+    other.goto("/")
+    page.get_by_role("link", name="På vegne af borger").click()
+    page.get_by_label("Borgerens CPR-nummer").fill(world.cpr2)
+    page.get_by_label("Tro- og love-erklæring").check()
+    page.get_by_role("button", name="Log ind på borgers vegne").click()
+    pass_device_check(page)
+    page.get_by_label("Hvad drejer konsultationen sig om?").fill("Ondt i ryggen")
+    page.get_by_role("button", name="Start og stil i kø").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Lægens venteværelse er lukket lige nu. Ring til klinikken på 70 10 20 30."
+    )
+    expect(page.locator("#queue-number")).to_have_count(0)
+
+
+def test_dropped_clinic_socket_catches_up_after_reconnect(world: World, person: NewPerson) -> None:
+    clinic = person()
+    page = clinic.page
+    blocked = threading.Event()
+
+    def route(ws: WebSocketRoute) -> None:
+        # A network that is down refuses the connection; otherwise pass it through untouched.
+        if blocked.is_set():
+            ws.close(code=1001, reason="network down")
+        else:
+            ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/ws/klinik/$"), route)
+    clinic.sign_in(world.gp)
+    open_waiting_room(clinic)
+    clinic.mark()
+
+    page.evaluate(
+        """() => {
+          const status = document.getElementById("connection");
+          window.klStatuses = [];
+          new MutationObserver(() => window.klStatuses.push(status.textContent))
+            .observe(status, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    blocked.set()
+    page.evaluate("window.klSocket.drop()")
+    expect(page.locator("#connection")).to_have_text("Forbindelsen er afbrudt – forbinder igen…")
+
+    employee = person()
+    employee.sign_in(world.carer)
+    queue_on_behalf(employee, world.cpr, "Forvirring og uro om natten")
+    # Still cut off: the arrival cannot have reached the page.
+    expect(page.locator("#connection")).to_have_text("Forbindelsen er afbrudt – forbinder igen…")
+    expect(page.locator("#entries > li")).to_have_count(0)
+    statuses = page.evaluate("window.klStatuses")
+    assert "Forbinder…" in statuses  # it kept trying …
+    assert "Live" not in statuses  # … and never believed it was through
+
+    blocked.clear()
+    # The page's back-off may have grown while it was cut off: allow for its longest wait.
+    expect(page.locator("#connection")).to_have_text("Live", timeout=30_000)
+    entry = page.locator("#entries > li")
+    expect(entry).to_have_count(1)
+    expect(entry.locator(".citizen")).to_have_text("Inger Jensen")
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+    assert clinic.not_reloaded()

@@ -1,0 +1,102 @@
+"""Shared pieces of the security tests: a fast password hasher, administrators of each
+scope, a queued consultation of each employee, and a real daphne server on loopback."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from kontaktlaege.accounts.models import User
+from kontaktlaege.consultations import actions
+from kontaktlaege.consultations.models import Consultation
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class AdminFactory(factories.UserFactory):
+    kind = User.Kind.ADMIN
+
+
+@dataclass
+class Scene:
+    mine: Consultation  # carer's, at world.clinic (Copenhagen)
+    theirs: Consultation  # foreign_carer's, at world.other_clinic (Roskilde)
+    admin: User  # national
+    kbh_admin: User  # municipality admin of Copenhagen
+    clinic_admin: User  # admin of world.clinic
+
+
+@pytest.fixture
+def scene(world) -> Scene:  # type: ignore[no-untyped-def]
+    mine = actions.join_queue(
+        world.carer,
+        ydernummer=world.ydernummer,
+        reason="Hoste og feber i tre dage",
+        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
+        consent_given=True,
+    )
+    theirs = actions.join_queue(
+        world.foreign_carer, ydernummer=world.other_ydernummer, reason="Svimmelhed om morgenen"
+    )
+    return Scene(
+        mine=mine,
+        theirs=theirs,
+        admin=AdminFactory(username="national"),
+        kbh_admin=AdminFactory(username="kbhadmin", municipality=world.carer.municipality),
+        clinic_admin=AdminFactory(username="klinikadmin", clinic=world.clinic),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A real daphne process serving the test database on a loopback port."""
+    with django_db_blocker.unblock():
+        db_name = connection.settings_dict["NAME"]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_name}",
+        "WS_MAX_MESSAGES_PER_SECOND": str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
+        "KL_EMBEDDED_SCHEDULER": "false",
+    }
+    log = tempfile.NamedTemporaryFile("w+", prefix="kl-daphne-", suffix=".log")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+         "kontaktlaege.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.seek(0)
+                raise RuntimeError("daphne did not start: " + log.read()[-2000:])
+            time.sleep(0.1)
+    yield f"127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()

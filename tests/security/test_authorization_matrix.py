@@ -1,0 +1,255 @@
+"""Every URL of the product × every role × GET/POST, against an explicit table.
+
+The URL list comes from the URLconf itself, so a new endpoint fails this test until someone
+writes down who may use it. Parametrised URLs are tried with an object of the role's own
+scope ("mine": Copenhagen carer's consultation at Lægehuset Nørrebro) and a foreign one
+("theirs": Roskilde carer's consultation at Roskilde Lægecenter). Each request runs in its
+own rolled-back transaction, so one allowed POST cannot change what the next one sees."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import verified_client
+
+ROLES = ["anon", "password_only", "employee", "foreign_employee", "clinic", "foreign_clinic",
+         "admin"]
+EMPLOYEES = {"employee", "foreign_employee"}
+CLINICS = {"clinic", "foreign_clinic"}
+# Outcomes: ok (the view did its work: 2xx or a redirect inside the product), login
+# (redirect to a sign-in page), verify (redirect to the TOTP step), denied (401/403/404/410),
+# not_allowed (405).
+
+
+def verified(*kinds: str, own: set[str] | None = None) -> dict[str, str]:
+    """A page behind `verified_required(kinds)`. With `own`, only those roles of the kind
+    pass; the rest of the kind get 'denied' (object outside their scope)."""
+    allowed = own if own is not None else set().union(*kinds)
+    table = {"anon": "login", "password_only": "verify"}
+    for role in ROLES[2:]:
+        table[role] = "ok" if role in allowed else "denied"
+    return table
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+POST_ONLY = everyone("not_allowed")
+ADMINS = {"admin"}
+
+# name → {method → {role → outcome}}, or name → {"mine"/"theirs" → {method → {role →
+# outcome}}} for URLs that carry an object id.
+TABLE: dict[str, dict] = {
+    "home": {"GET": verified(EMPLOYEES | CLINICS | ADMINS), "POST": verified(EMPLOYEES | CLINICS | ADMINS)},
+    "healthz": {"GET": everyone("ok"), "POST": everyone("ok")},
+    "set_language": {"GET": everyone("ok"), "POST": everyone("ok")},
+    "accounts:login": {"GET": everyone("ok"), "POST": everyone("ok")},
+    "accounts:verify": {"GET": {**everyone("ok"), "anon": "login"},
+                        "POST": {**everyone("ok"), "anon": "login"}},
+    # Everyone here has a confirmed device: enrolment sends them to the code step.
+    "accounts:enroll": {"GET": {**everyone("verify"), "anon": "login"},
+                        "POST": {**everyone("verify"), "anon": "login"}},
+    "accounts:profile": {"GET": verified(EMPLOYEES | CLINICS | ADMINS),
+                         "POST": verified(EMPLOYEES | CLINICS | ADMINS)},
+    "accounts:logout": {"GET": POST_ONLY, "POST": everyone("login")},
+    "consultations:employee_start": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "consultations:citizen": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "consultations:by_ydernummer": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "consultations:reason": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "consultations:log_out_citizen": {"GET": POST_ONLY, "POST": verified(EMPLOYEES)},
+    "consultations:waiting_room": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "consultations:set_mode": {"GET": POST_ONLY, "POST": verified(CLINICS)},
+    "consultations:schedule": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "videocheck:device_check": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "videocheck:connection_test": {"GET": everyone("ok"), "POST": everyone("ok")},
+    # Without a guest session there is no call to show.
+    "video:guest_call": {"GET": everyone("denied"), "POST": everyone("denied")},
+    "audit:search": {"GET": verified(ADMINS), "POST": verified(ADMINS)},
+    "audit:citizen_report": {"GET": verified(ADMINS), "POST": verified(ADMINS)},
+    # Not in citizen mode / not idle-locked: both just send the employee home.
+    "privacy:unlock": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    "privacy:resume": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+}
+
+
+def per_object(get: str | None, post: str | None, kind: set[str], mine: str, theirs: str):
+    """An object URL: `mine` is the role of `kind` owning "mine", `theirs` the other one."""
+
+    def one(method: str | None, owner: str) -> dict[str, str]:
+        if method is None:
+            return POST_ONLY
+        return verified(kind, own={owner})
+
+    return {
+        "mine": {"GET": one(get, mine), "POST": one(post, mine)},
+        "theirs": {"GET": one(get, theirs), "POST": one(post, theirs)},
+    }
+
+
+E = ("employee", "foreign_employee")
+C = ("clinic", "foreign_clinic")
+TABLE.update(
+    {
+        "consultations:consultation": per_object("GET", "POST", EMPLOYEES, *E),
+        "consultations:cancel": per_object(None, "POST", EMPLOYEES, *E),
+        "consultations:employee_end": per_object(None, "POST", EMPLOYEES, *E),
+        "privacy:citizen_mode_on": per_object(None, "POST", EMPLOYEES, *E),
+        "consultations:admit": per_object(None, "POST", CLINICS, *C),
+        "consultations:reject": per_object(None, "POST", CLINICS, *C),
+        "consultations:send_message": per_object(None, "POST", CLINICS, *C),
+        "consultations:clinic_end": per_object(None, "POST", CLINICS, *C),
+        "video:clinic_call": per_object("GET", "POST", CLINICS, *C),
+        "video:create_invite": per_object(None, "POST", CLINICS, *C),
+        # A made-up token is never a valid invitation, for anyone.
+        "video:guest_join": {
+            "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
+            "theirs": {"GET": everyone("denied"), "POST": everyone("denied")},
+        },
+    }
+)
+# Django's admin site: nobody in these roles is staff, so every admin URL sends them to the
+# admin sign-in (which itself also asks for the TOTP code); only the sign-in page answers,
+# and sign-out (which just redirects to the admin's start page).
+ADMIN_LOGIN_OK = {"admin:login", "admin:logout"}
+
+POST_DATA = {
+    "text": "Jeg kommer om 5 minutter",
+    "message": "",
+    "mode": "open",
+    "reason": "Ondt i ryggen siden i går",
+    "language": "da",
+    "next": "/",
+}
+CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def urls() -> Iterator[tuple[str, str]]:
+    """(name, route) for every pattern, with namespaces; unnamed get their route as name."""
+
+    def walk(resolver: URLResolver, prefix: str, ns: str) -> Iterator[tuple[str, str]]:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+                yield from walk(p, prefix + str(p.pattern), inner or "")
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                name = p.name or route
+                yield (f"{ns}:{name}" if ns else name), route
+
+    yield from walk(get_resolver(), "", "")
+
+
+def fill(route: str, object_id: int) -> str:
+    def value(m: re.Match) -> str:
+        name = m.group(2) or m.group(3)
+        if name == "app_label":
+            return "accounts"
+        if name == "url":
+            return "ingen/side"
+        if name == "token":
+            return f"ugyldig-invitation-{object_id}"
+        return str(object_id)
+
+    path = CONVERTER.sub(value, route).lstrip("^").rstrip("$")
+    return "/" + path
+
+
+def outcome(response) -> str:  # type: ignore[no-untyped-def]
+    status = response.status_code
+    if status == 405:
+        return "not_allowed"
+    if status in (401, 403, 404, 410):
+        return "denied"
+    if status in (301, 302, 303):
+        to = response["Location"]
+        if "/konto/log-ind/" in to or "/admin/login/" in to:
+            return "login"
+        if "/konto/totp/" in to:
+            return "verify"
+        return "ok"
+    if status < 300 or status in (400, 409):
+        return "ok"
+    raise AssertionError(f"unexpected status {status}")
+
+
+def client_for(role: str, world, scene) -> Client:  # type: ignore[no-untyped-def]
+    if role == "anon":
+        return Client()
+    if role == "password_only":
+        client = Client()
+        client.force_login(world.carer)
+        return client
+    user = {
+        "employee": world.carer,
+        "foreign_employee": world.foreign_carer,
+        "clinic": world.gp,
+        "foreign_clinic": world.other_gp,
+        "admin": scene.admin,
+    }[role]
+    return verified_client(user)
+
+
+def expected(name: str, variant: str | None, method: str, role: str) -> str:
+    if name.startswith("admin:"):
+        return "ok" if name in ADMIN_LOGIN_OK else "login"
+    entry = TABLE[name]
+    if variant is not None:
+        entry = entry[variant]
+    return entry[method][role]
+
+
+def test_every_url_is_in_the_table() -> None:
+    missing = [
+        name for name, _route in urls() if not name.startswith("admin:") and name not in TABLE
+    ]
+    assert not missing, f"URLs without a row in the authorization table: {missing}"
+
+
+def test_no_view_is_csrf_exempt() -> None:
+    exempt = []
+    for p in _patterns(get_resolver()):
+        if getattr(p.callback, "csrf_exempt", False):
+            exempt.append(str(p.pattern))
+    assert not exempt
+
+
+def _patterns(resolver: URLResolver) -> Iterator[URLPattern]:
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p)
+        else:
+            yield p
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[no-untyped-def]
+    wrong = []
+    for name, route in urls():
+        if name not in TABLE and not name.startswith("admin:"):
+            continue  # reported by test_every_url_is_in_the_table
+        has_id = CONVERTER.search(route) is not None
+        variants = [("mine", scene.mine.pk), ("theirs", scene.theirs.pk)] if has_id else [
+            (None, 0)
+        ]
+        if name.startswith("admin:"):
+            variants = variants[:1]
+        for variant, object_id in variants:
+            path = fill(route, object_id)
+            for method in ("GET", "POST"):
+                with transaction.atomic():
+                    client = client_for(role, world, scene)
+                    if method == "GET":
+                        response = client.get(path)
+                    else:
+                        response = client.post(path, POST_DATA)
+                    got = outcome(response)
+                    transaction.set_rollback(True)
+                want = expected(name, variant, method, role)
+                if got != want:
+                    wrong.append(f"{method} {path} ({name}, {variant}): {got}, want {want}")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,152 @@
+"""Queue numbers: 1..n by the time people joined, per clinic, recomputed when someone ahead
+leaves (cancels, is admitted or rejected)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kontaktlaege.audit.models import AuditEntry
+from kontaktlaege.consultations import actions
+from kontaktlaege.consultations.models import Consultation, WaitingRoom
+from kontaktlaege.consultations.snapshots import clinic_snapshot, consultation_snapshot
+
+from . import factories
+
+S = Consultation.State
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _join(world, n: int, ydernummer=None) -> list[Consultation]:  # type: ignore[no-untyped-def]
+    """n employees' consultations joined one after the other."""
+    queue = []
+    for i in range(n):
+        employee = factories.EmployeeFactory(municipality=world.carer.municipality)
+        queue.append(
+            actions.join_queue(
+                employee, ydernummer=ydernummer or world.ydernummer, reason=f"Årsag nummer {i}"
+            )
+        )
+    return queue
+
+
+def _positions(queue: list[Consultation]) -> list[int | None]:
+    for c in queue:
+        c.refresh_from_db()
+    return [c.queue_position() for c in queue]
+
+
+def _snapshot_positions(clinic_id: int) -> dict[int, int | None]:
+    return {e["id"]: e["position"] for e in clinic_snapshot(clinic_id)["entries"]}
+
+
+def test_positions_are_one_to_n_in_order_of_joining(world) -> None:  # type: ignore[no-untyped-def]
+    queue = _join(world, 4)
+    assert _positions(queue) == [1, 2, 3, 4]
+    assert _snapshot_positions(world.clinic.pk) == {c.pk: i + 1 for i, c in enumerate(queue)}
+
+
+def test_position_follows_queue_time_not_creation_order(world) -> None:  # type: ignore[no-untyped-def]
+    first, second = _join(world, 2)
+    # The second one turns out to have queued earlier (e.g. a booked time placed first).
+    Consultation.objects.filter(pk=second.pk).update(
+        queued_at=first.queued_at - timedelta(seconds=30)
+    )
+    assert _positions([first, second]) == [2, 1]
+    assert _snapshot_positions(world.clinic.pk) == {second.pk: 1, first.pk: 2}
+
+
+def test_equal_queue_times_are_ordered_by_id(world) -> None:  # type: ignore[no-untyped-def]
+    queue = _join(world, 3)
+    Consultation.objects.filter(pk__in=[c.pk for c in queue]).update(queued_at=timezone.now())
+    assert _positions(queue) == [1, 2, 3]
+    assert _snapshot_positions(world.clinic.pk) == {c.pk: i + 1 for i, c in enumerate(queue)}
+
+
+@pytest.mark.parametrize("leave", ["cancel", "admit", "reject"])
+def test_positions_close_up_when_someone_ahead_leaves(world, leave) -> None:  # type: ignore[no-untyped-def]
+    queue = _join(world, 4)
+    second = queue[1]
+    if leave == "cancel":
+        actions.cancel(second.employee, second.pk)
+    elif leave == "admit":
+        actions.admit(world.gp, second.pk)
+    else:
+        actions.reject(world.secretary, second.pk, "Ring venligst i stedet")
+    assert _positions(queue) == [1, None, 2, 3]
+    snap = _snapshot_positions(world.clinic.pk)
+    assert (snap[queue[0].pk], snap[queue[2].pk], snap[queue[3].pk]) == (1, 2, 3)
+    # The admitted one stays on the clinic's list, without a queue number; others leave it.
+    assert snap.get(second.pk, "absent") == (None if leave == "admit" else "absent")
+    assert consultation_snapshot(queue[3])["position"] == 3
+
+
+def test_leaving_behind_does_not_move_those_ahead(world) -> None:  # type: ignore[no-untyped-def]
+    queue = _join(world, 3)
+    actions.cancel(queue[2].employee, queue[2].pk)
+    assert _positions(queue) == [1, 2, None]
+
+
+def test_positions_are_per_clinic(world) -> None:  # type: ignore[no-untyped-def]
+    here = _join(world, 2)
+    there = _join(world, 3, ydernummer=world.other_ydernummer)
+    assert _positions(here) == [1, 2]
+    assert _positions(there) == [1, 2, 3]
+    actions.cancel(here[0].employee, here[0].pk)
+    assert _positions(here) == [None, 1]
+    assert _positions(there) == [1, 2, 3]
+    assert set(_snapshot_positions(world.other_clinic.pk)) == {c.pk for c in there}
+
+
+def test_two_ydernumre_of_one_clinic_share_one_queue(world) -> None:  # type: ignore[no-untyped-def]
+    second_number = factories.YdernummerFactory(clinic=world.clinic)
+    a = _join(world, 1)[0]
+    b = _join(world, 1, ydernummer=second_number)[0]
+    assert _positions([a, b]) == [1, 2]
+
+
+# --- grace period ----------------------------------------------------------------------------
+
+
+def test_abandon_stale_after_the_grace_period(world, settings) -> None:  # type: ignore[no-untyped-def]
+    gone, present, running = _join(world, 3)
+    actions.admit(world.gp, running.pk)
+    now = timezone.now()
+    grace = timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
+    Consultation.objects.filter(pk__in=[gone.pk, running.pk]).update(
+        last_seen_at=now - grace - timedelta(seconds=1)
+    )
+    Consultation.objects.filter(pk=present.pk).update(
+        last_seen_at=now - grace + timedelta(seconds=10)
+    )
+    room_seq = WaitingRoom.objects.get(clinic=world.clinic).seq
+
+    assert actions.abandon_stale(now) == 1
+    gone.refresh_from_db()
+    assert gone.state == S.ABANDONED and gone.abandoned_at is not None
+    assert "forbindelsen var afbrudt" in consultation_snapshot(gone)["notice"]
+    assert _positions([present, running]) == [1, None]
+    running.refresh_from_db()
+    assert running.state == S.ADMITTED  # a running call is not "abandoned"
+    assert WaitingRoom.objects.get(clinic=world.clinic).seq == room_seq + 1
+    audit = AuditEntry.objects.get(action="consultation_abandoned")
+    assert audit.consultation_id == gone.pk and audit.actor is None
+    assert audit.detail == {"grace_seconds": settings.QUEUE_GRACE_SECONDS}
+    # Nothing more to do on a second round.
+    assert actions.abandon_stale(now) == 0
+
+
+def test_a_recent_heartbeat_keeps_the_place(world, settings) -> None:  # type: ignore[no-untyped-def]
+    (c,) = _join(world, 1)
+    old = timezone.now() - timedelta(seconds=settings.QUEUE_GRACE_SECONDS + 60)
+    Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
+    actions.mark_seen(c.pk)  # the socket's heartbeat
+    assert actions.abandon_stale() == 0
+    c.refresh_from_db()
+    assert c.state == S.QUEUED and c.last_seen_at > old
+    Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
+    assert actions.abandon_stale() == 1

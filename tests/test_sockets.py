@@ -1,0 +1,302 @@
+"""The live sockets through the real ASGI application: who may connect, snapshots with
+sequence numbers on every change, re-sync on a stale ping, and Danish errors for bad input."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from kontaktlaege.asgi import application
+from kontaktlaege.consultations import actions
+from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
+from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+WAIT = 5  # seconds a message may take on a busy machine; not a performance bar
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test runs its own event loop; the in-memory layer must not outlive it.
+    channel_layers.backends.clear()
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+def _headers(client: Client | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    if client is not None:
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
+    return headers
+
+
+def socket(path: str, client: Client | None) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=_headers(client))
+
+
+async def receive(comm: WebsocketCommunicator) -> dict[str, Any]:
+    return await comm.receive_json_from(timeout=WAIT)
+
+
+def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    return database_sync_to_async(fn)
+
+
+def _join(employee, ydernummer, reason: str = "Svimmel efter ny medicin") -> Consultation:  # type: ignore[no-untyped-def]
+    return actions.join_queue(employee, ydernummer=ydernummer, reason=reason)
+
+
+def _room_state(clinic_id: int) -> tuple:
+    room = WaitingRoom.objects.get(clinic_id=clinic_id)
+    rows = list(Consultation.objects.values_list("pk", "state", "seq").order_by("pk"))
+    return room.seq, room.mode, rows, Message.objects.count()
+
+
+# --- who may connect -------------------------------------------------------------------------
+
+
+def test_unverified_or_anonymous_user_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    password_only = Client()
+    password_only.force_login(world.gp)
+    password_only.get("/")  # the session exists, without a second factor
+
+    async def scenario() -> None:
+        for client in (password_only, None):
+            comm = socket("/ws/klinik/", client)
+            assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+
+    run(scenario)
+
+
+def test_employee_cannot_open_the_clinic_socket(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.carer))
+        assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+
+    run(scenario)
+
+
+def test_consultation_socket_only_for_its_own_employee(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    c = _join(world.carer, world.ydernummer)
+    path = f"/ws/konsultation/{c.pk}/"
+
+    async def scenario() -> None:
+        for stranger in (world.carer2, world.foreign_carer, world.gp):
+            comm = socket(path, as_user(stranger))
+            assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+        comm = socket("/ws/konsultation/987654/", as_user(world.carer))
+        assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+        comm = socket(path, as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        assert first["type"] == "snapshot" and first["data"]["id"] == c.pk
+        assert first["data"]["position"] == 1
+        await comm.disconnect()
+
+    run(scenario)
+
+
+# --- the clinic's live list ------------------------------------------------------------------
+
+
+def test_clinic_socket_gets_snapshot_then_newer_one_when_someone_joins(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.gp))
+        other = socket("/ws/klinik/", as_user(world.other_gp))
+        assert (await comm.connect(timeout=WAIT))[0]
+        assert (await other.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        assert first["type"] == "snapshot" and first["data"]["entries"] == []
+        await receive(other)
+
+        c = await db(_join)(world.carer, world.ydernummer)
+        second = await receive(comm)
+        assert second["type"] == "snapshot" and second["seq"] > first["seq"]
+        (entry,) = second["data"]["entries"]
+        assert entry["id"] == c.pk and entry["position"] == 1
+        assert entry["employee_name"] == "Mette Sørensen"
+        assert entry["reason"] == "Svimmel efter ny medicin"
+        # Another clinic hears nothing of it.
+        assert await other.receive_nothing(timeout=0.3)
+
+        await db(actions.admit)(world.gp, c.pk)
+        third = await receive(comm)
+        assert third["seq"] > second["seq"]
+        assert third["data"]["entries"][0]["state"] == "admitted"
+        await comm.disconnect()
+        await other.disconnect()
+
+    run(scenario)
+
+
+def test_stale_ping_gets_a_fresh_snapshot(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.gp))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        # A change whose push this client "missed": written straight to the database.
+        await db(
+            lambda: WaitingRoom.objects.filter(clinic=world.clinic).update(seq=first["seq"] + 7)
+        )()
+        await comm.send_json_to({"type": "ping", "seq": first["seq"]})
+        fresh = await receive(comm)
+        assert fresh["type"] == "snapshot" and fresh["seq"] == first["seq"] + 7
+        assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+        # A current ping gets just the pong.
+        await comm.send_json_to({"type": "ping", "seq": fresh["seq"]})
+        assert await receive(comm) == {"type": "pong", "seq": fresh["seq"]}
+        await comm.send_json_to({"type": "sync"})
+        assert (await receive(comm))["seq"] == fresh["seq"]
+        await comm.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("path_kind", ["clinic", "consultation"])
+def test_bad_messages_get_danish_errors_and_change_nothing(world, as_user, path_kind) -> None:  # type: ignore[no-untyped-def]
+    c = _join(world.carer, world.ydernummer)
+    if path_kind == "clinic":
+        path, client = "/ws/klinik/", as_user(world.gp)
+    else:
+        path, client = f"/ws/konsultation/{c.pk}/", as_user(world.carer)
+    before = _room_state(world.clinic.pk)
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"text_data": "{not json"}, "Beskeden kunne ikke læses."),
+        ({"text_data": json.dumps({"type": "admit", "id": c.pk})}, "Ukendt beskedtype."),
+        ({"text_data": json.dumps(["ping"])}, "Ukendt beskedtype."),
+        ({"text_data": json.dumps({"seq": 1})}, "Ukendt beskedtype."),
+        ({"text_data": json.dumps({"type": "ping", "seq": "1"})}, "Ugyldigt sekvensnummer."),
+        ({"text_data": json.dumps({"type": "ping", "seq": True})}, "Ugyldigt sekvensnummer."),
+        (
+            {"text_data": json.dumps({"type": "ping", "pad": "x" * settings.WS_MAX_MESSAGE_BYTES})},
+            "Beskeden er for stor eller ikke tekst.",
+        ),
+        ({"bytes_data": b"\x00\x01"}, "Beskeden er for stor eller ikke tekst."),
+    ]
+
+    async def scenario() -> None:
+        comm = socket(path, client)
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        for frame, message in bad:
+            await comm.send_to(**frame)
+            assert await receive(comm) == {"type": "error", "message": message}
+        # Still connected and answering.
+        await comm.send_json_to({"type": "ping", "seq": first["seq"]})
+        assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+        await comm.disconnect()
+
+    run(scenario)
+    assert _room_state(world.clinic.pk) == before
+
+
+def test_a_client_that_keeps_sending_garbage_is_disconnected(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.gp))
+        assert (await comm.connect(timeout=WAIT))[0]
+        await receive(comm)
+        for _ in range(10):
+            await comm.send_to(text_data="garbage")
+            assert (await receive(comm))["type"] == "error"
+        assert await comm.receive_output(timeout=WAIT) == {
+            "type": "websocket.close",
+            "code": CLOSE_POLICY,
+        }
+
+    run(scenario)
+
+
+# --- the waiting person's page ---------------------------------------------------------------
+
+
+def test_queue_number_moves_up_when_the_one_ahead_cancels(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    ahead = _join(world.carer, world.ydernummer)
+    mine = _join(world.carer2, world.ydernummer)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{mine.pk}/", as_user(world.carer2))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        assert first["data"]["position"] == 2 and first["data"]["state"] == "queued"
+
+        await db(actions.cancel)(world.carer, ahead.pk)
+        update = await receive(comm)
+        assert update["type"] == "snapshot" and update["data"]["position"] == 1
+        assert update["data"]["room_seq"] > first["data"]["room_seq"]
+
+        await db(actions.send_message)(world.gp, mine.pk, "Jeg kommer om 5 minutter")
+        update = await receive(comm)
+        assert update["seq"] > first["seq"]
+        assert [m["text"] for m in update["data"]["messages"]] == ["Jeg kommer om 5 minutter"]
+
+        await db(actions.admit)(world.gp, mine.pk)
+        update = await receive(comm)
+        assert update["data"]["state"] == "admitted" and update["data"]["position"] is None
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_rejection_reaches_the_waiting_person_with_the_message(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    c = _join(world.carer, world.ydernummer)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        await receive(comm)
+        await db(actions.reject)(world.gp, c.pk, "Ring til klinikken i morgen")
+        # The clinic hint and the consultation hint may both arrive; the last word counts.
+        update = await receive(comm)
+        while update["data"]["state"] != "rejected":
+            update = await receive(comm)
+        assert update["data"]["reject_message"] == "Ring til klinikken i morgen"
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_ping_on_the_consultation_socket_marks_the_person_seen(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    c = _join(world.carer, world.ydernummer)
+    Consultation.objects.filter(pk=c.pk).update(last_seen_at=None)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        await comm.send_json_to({"type": "ping", "seq": first["seq"]})
+        assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+        await comm.disconnect()
+
+    run(scenario)
+    c.refresh_from_db()
+    assert c.last_seen_at is not None
+
+
+def test_stale_ping_on_the_consultation_socket_gets_a_fresh_snapshot(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    c = _join(world.carer, world.ydernummer)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        await comm.send_json_to({"type": "ping", "seq": first["seq"]})
+        assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+        # A client that missed a push (or reconnected) pings with an older number.
+        await comm.send_json_to({"type": "ping", "seq": first["seq"] - 1})
+        fresh = await receive(comm)
+        assert fresh["type"] == "snapshot" and fresh["seq"] == first["seq"]
+        assert await receive(comm) == {"type": "pong", "seq": first["seq"] - 1}
+        await comm.disconnect()
+
+    run(scenario)
