@@ -75,3 +75,9 @@ def verified_client(user: User) -> Client:
 @pytest.fixture
 def as_user():  # type: ignore[no-untyped-def]
     return verified_client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """PBKDF2 costs ~2 s per test world; the hasher is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,7 +3,8 @@ sequence numbers on every change, re-sync on a stale ping, and Danish errors for
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -29,8 +30,11 @@ def _fresh_layer(settings) -> None:  # type: ignore[no-untyped-def]
     channel_layers.backends.clear()
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run on a thread of its own: safe even if an earlier test left an event loop running
+    in the main thread (Playwright's sync API can)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def _headers(client: Client | None) -> list[tuple[bytes, bytes]]:

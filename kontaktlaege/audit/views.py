@@ -106,9 +106,7 @@ def search(request: HttpRequest) -> HttpResponse:
         detail={"filters": used, "results": len(rows)},
         **_scope_kwargs(user),
     )
-    return render(
-        request, "audit/search.html", {"form": form, "rows": rows, "limit": LIMIT}
-    )
+    return render(request, "audit/search.html", {"form": form, "rows": rows, "limit": LIMIT})
 
 
 def _csv_cell(value: Any) -> str:
@@ -123,8 +121,15 @@ def _report_csv(rows: list[AuditEntry]) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow(
-        [_("Tidspunkt"), _("Hvem"), _("Brugernavn"), _("Handling"), _("Praksis"),
-         _("Kommune"), _("Konsultation")]
+        [
+            _("Tidspunkt"),
+            _("Hvem"),
+            _("Brugernavn"),
+            _("Handling"),
+            _("Praksis"),
+            _("Kommune"),
+            _("Konsultation"),
+        ]
     )
     for e in rows:
         writer.writerow(

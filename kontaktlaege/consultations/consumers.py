@@ -3,6 +3,7 @@ person). Pushes are hints: on each, the consumer re-reads the snapshot from the 
 
 import asyncio
 import json
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -82,7 +83,17 @@ class ClinicSnapshots:
                 return result
 
 
-clinic_snapshots = ClinicSnapshots()
+_per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ClinicSnapshots]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def clinic_snapshots() -> ClinicSnapshots:
+    """The process's shared reads (one per event loop: a server has one, tests have many)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _per_loop:
+        _per_loop[loop] = ClinicSnapshots()
+    return _per_loop[loop]
 
 
 class WaitingRoomConsumer(LiveSocket):
@@ -96,13 +107,13 @@ class WaitingRoomConsumer(LiveSocket):
         self.sent_seq = -1
         self.group = clinic_group(self.clinic_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        clinic_snapshots.opened(self.clinic_id)
+        clinic_snapshots().opened(self.clinic_id)
         await self.accept()
-        await self.send_snapshot(await clinic_snapshots.fresh(self.clinic_id))
+        await self.send_snapshot(await clinic_snapshots().fresh(self.clinic_id))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
-            clinic_snapshots.closed(self.clinic_id)
+            clinic_snapshots().closed(self.clinic_id)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def send_snapshot(self, snapshot: Snapshot) -> None:
@@ -114,14 +125,16 @@ class WaitingRoomConsumer(LiveSocket):
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
         if event["seq"] > self.sent_seq:
-            await self.send_snapshot(await clinic_snapshots.at_least(self.clinic_id, event["seq"]))
+            await self.send_snapshot(
+                await clinic_snapshots().at_least(self.clinic_id, event["seq"])
+            )
 
     async def consultation_hint(self, event: dict[str, Any]) -> None:
         pass
 
     async def handle(self, content: dict[str, Any]) -> None:
         if content["type"] == "sync":
-            await self.send_snapshot(await clinic_snapshots.fresh(self.clinic_id))
+            await self.send_snapshot(await clinic_snapshots().fresh(self.clinic_id))
             return
         seq = seq_of(content)
         if seq is None:
@@ -137,7 +150,7 @@ class WaitingRoomConsumer(LiveSocket):
         )()
         if current is not None and current != seq:
             self.sent_seq = -1  # the page says it has `seq`: send whatever is current
-            await self.send_snapshot(await clinic_snapshots.at_least(self.clinic_id, current))
+            await self.send_snapshot(await clinic_snapshots().at_least(self.clinic_id, current))
         await self.send_json({"type": "pong", "seq": seq})
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyConfig(AppConfig):
     name = "kontaktlaege.privacy"
     verbose_name = _("Databeskyttelse")
+
+    def ready(self) -> None:
+        from .logredact import install
+
+        install()

@@ -31,9 +31,7 @@ class SharedDeviceMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if not (
-            user.is_authenticated
-            and getattr(user, "kind", "") == "employee"
-            and user.is_verified()  # type: ignore[union-attr]
+            user.is_authenticated and getattr(user, "kind", "") == "employee" and user.is_verified()  # type: ignore[union-attr]
         ):
             return self.get_response(request)
         session = request.session
@@ -52,9 +50,7 @@ class SharedDeviceMiddleware:
             session[sd.IDLE_LOCKED] = True
             if not request.path.startswith(IDLE_OPEN):
                 to = reverse("privacy:resume") + "?" + urlencode({"next": request.path})
-                return _refuse(
-                    request, to, _("Du har været inaktiv for længe. Log ind igen."), 401
-                )
+                return _refuse(request, to, _("Du har været inaktiv for længe. Log ind igen."), 401)
             return self.get_response(request)
         sd.touch(session)
         return self.get_response(request)

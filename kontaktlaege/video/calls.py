@@ -61,6 +61,8 @@ def _role(principal: Principal, consultation: Consultation) -> tuple[str, str] |
         if user.is_clinic_staff and consultation.clinic_id == user.clinic_id:
             return "doctor", user.display_name
         return None
+    if principal.invite_id is None:
+        return None
     invite = Invite.objects.filter(pk=principal.invite_id, used_at__isnull=False).first()
     if invite is None or invite.consultation_id != consultation.pk:
         return None
@@ -209,11 +211,11 @@ def invite_from_token(token: str) -> Invite | None:
         data = signing.loads(token, salt=INVITE_SALT, max_age=invite_ttl())
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
         return None
     invite = (
         Invite.objects.select_related("consultation__clinic")
-        .filter(pk=data.get("i"), nonce=data.get("n"))
+        .filter(pk=data["i"], nonce=str(data.get("n")))
         .first()
     )
     if invite is None or not invite.is_usable:

@@ -52,11 +52,7 @@ def _candidate(value: Any) -> dict[str, Any]:
 def parse(content: dict[str, Any]) -> dict[str, Any]:
     """The message to relay (without "to"), or Invalid with the user's error text."""
     kind = content.get("type")
-    allowed = {"type", "to"} | {
-        "offer": {"sdp"},
-        "answer": {"sdp"},
-        "candidate": {"candidate"},
-    }.get(kind, set())
+    allowed = {"type", "to"} | FIELDS.get(str(kind), set())
     if kind not in RELAYED or set(content) - allowed:
         raise Invalid(_("Ugyldig signaleringsbesked."))
     if not valid_peer_id(content.get("to")):

@@ -54,9 +54,11 @@ def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Itera
     server.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(live_url: str) -> Iterator[Browser]:
     # Started after the server: the server process is forked before any browser thread exists.
+    # Package scope: Playwright's sync API keeps an event loop running in this thread, which
+    # the async tests outside this package must not find.
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kontaktlaege.accounts.models import User
 from tests import factories
 from tests.conftest import World
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_first_sign_in_cpr_consent_reason_and_live_queue(world: World, person: NewPerson) -> None:
-    newcomer = factories.EmployeeFactory(
+    newcomer: User = factories.EmployeeFactory(  # type: ignore[assignment]
         username="lise",
         first_name="Lise",
         last_name="Berg",

@@ -81,9 +81,20 @@ def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-d
     }
     log = tempfile.NamedTemporaryFile("w+", prefix="kl-daphne-", suffix=".log")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "kontaktlaege.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "kontaktlaege.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -94,7 +105,7 @@ def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-d
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 log.seek(0)
-                raise RuntimeError("daphne did not start: " + log.read()[-2000:])
+                raise RuntimeError("daphne did not start: " + log.read()[-2000:]) from None
             time.sleep(0.1)
     yield f"127.0.0.1:{port}"
     proc.terminate()

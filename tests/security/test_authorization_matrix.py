@@ -16,8 +16,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import verified_client
 
-ROLES = ["anon", "password_only", "employee", "foreign_employee", "clinic", "foreign_clinic",
-         "admin"]
+ROLES = [
+    "anon",
+    "password_only",
+    "employee",
+    "foreign_employee",
+    "clinic",
+    "foreign_clinic",
+    "admin",
+]
 EMPLOYEES = {"employee", "foreign_employee"}
 CLINICS = {"clinic", "foreign_clinic"}
 # Outcomes: ok (the view did its work: 2xx or a redirect inside the product), login
@@ -45,17 +52,26 @@ ADMINS = {"admin"}
 # name → {method → {role → outcome}}, or name → {"mine"/"theirs" → {method → {role →
 # outcome}}} for URLs that carry an object id.
 TABLE: dict[str, dict] = {
-    "home": {"GET": verified(EMPLOYEES | CLINICS | ADMINS), "POST": verified(EMPLOYEES | CLINICS | ADMINS)},
+    "home": {
+        "GET": verified(EMPLOYEES | CLINICS | ADMINS),
+        "POST": verified(EMPLOYEES | CLINICS | ADMINS),
+    },
     "healthz": {"GET": everyone("ok"), "POST": everyone("ok")},
     "set_language": {"GET": everyone("ok"), "POST": everyone("ok")},
     "accounts:login": {"GET": everyone("ok"), "POST": everyone("ok")},
-    "accounts:verify": {"GET": {**everyone("ok"), "anon": "login"},
-                        "POST": {**everyone("ok"), "anon": "login"}},
+    "accounts:verify": {
+        "GET": {**everyone("ok"), "anon": "login"},
+        "POST": {**everyone("ok"), "anon": "login"},
+    },
     # Everyone here has a confirmed device: enrolment sends them to the code step.
-    "accounts:enroll": {"GET": {**everyone("verify"), "anon": "login"},
-                        "POST": {**everyone("verify"), "anon": "login"}},
-    "accounts:profile": {"GET": verified(EMPLOYEES | CLINICS | ADMINS),
-                         "POST": verified(EMPLOYEES | CLINICS | ADMINS)},
+    "accounts:enroll": {
+        "GET": {**everyone("verify"), "anon": "login"},
+        "POST": {**everyone("verify"), "anon": "login"},
+    },
+    "accounts:profile": {
+        "GET": verified(EMPLOYEES | CLINICS | ADMINS),
+        "POST": verified(EMPLOYEES | CLINICS | ADMINS),
+    },
     "accounts:logout": {"GET": POST_ONLY, "POST": everyone("login")},
     "consultations:employee_start": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
     "consultations:citizen": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
@@ -233,9 +249,7 @@ def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[
         if name not in TABLE and not name.startswith("admin:"):
             continue  # reported by test_every_url_is_in_the_table
         has_id = CONVERTER.search(route) is not None
-        variants = [("mine", scene.mine.pk), ("theirs", scene.theirs.pk)] if has_id else [
-            (None, 0)
-        ]
+        variants = [("mine", scene.mine.pk), ("theirs", scene.theirs.pk)] if has_id else [(None, 0)]
         if name.startswith("admin:"):
             variants = variants[:1]
         for variant, object_id in variants:

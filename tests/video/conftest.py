@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -35,19 +36,31 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if connection.vendor != "sqlite":
-        pytest.skip("the video browser tests share the SQLite test database file")  # pragma: no cover
-    db_file = connection.settings_dict["NAME"]
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{name}"
+    else:  # the server process opens the test database the run created
+        database_url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_file}",
+        "DATABASE_URL": database_url,
         "VIDEO_GRACE_SECONDS": str(GRACE_SECONDS),
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "kontaktlaege.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "kontaktlaege.asgi:application",
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -67,7 +80,9 @@ def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # 
     server.wait(10)
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps an event loop in this thread while it runs, and
+# the other tests of the run need the thread without one.
+@pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 

@@ -31,9 +31,7 @@ def fast_passwords(settings: Any) -> None:
 
 
 def admitted(world: World, employee: Any = None) -> Consultation:
-    c = actions.join_queue(
-        employee or world.carer, ydernummer=world.ydernummer, reason="Hoste"
-    )
+    c = actions.join_queue(employee or world.carer, ydernummer=world.ydernummer, reason="Hoste")
     return actions.admit(world.gp, c.pk)
 
 
@@ -240,7 +238,11 @@ BAD_MESSAGES = [
     ({"type": "answer", "to": "abcdefgh", "sdp": "v=0" + "a" * 13_000}, None),
     ({"type": "candidate", "to": "abcdefgh", "candidate": "x"}, "Ugyldig ICE-kandidat."),
     (
-        {"type": "candidate", "to": "abcdefgh", "candidate": {"candidate": "", "sdpMLineIndex": -1}},
+        {
+            "type": "candidate",
+            "to": "abcdefgh",
+            "candidate": {"candidate": "", "sdpMLineIndex": -1},
+        },
         "Ugyldig ICE-kandidat.",
     ),
     ({"type": "restart", "to": "abcdefgh", "sdp": SDP}, "Ugyldig signaleringsbesked."),
