@@ -40,8 +40,10 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed chromium
 	$(PY) bench/run.py
 
+# Needs GNU gettext; the compiled catalogue is committed, so running the product does not.
 messages: $(VENV)/.installed
-	cd kontaktlaege && ../$(PY) ../manage.py makemessages -l da -l en --ignore=static
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
+	msgfmt --check -o kontaktlaege/locale/en/LC_MESSAGES/django.mo kontaktlaege/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf var/ $(VENV)

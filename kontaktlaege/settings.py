@@ -36,9 +36,7 @@ def _embedded_secret() -> str:
 SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret()
 DEBUG = envbool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "daphne",
@@ -123,7 +121,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kontaktlaege.layers.ProcessChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -132,8 +130,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
@@ -211,6 +211,10 @@ STUN_URLS = [u for u in os.environ.get("STUN_URLS", "").split(",") if u]
 TURN_URLS = [u for u in os.environ.get("TURN_URLS", "").split(",") if u]
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", 3600)
+# A call participant whose socket dropped keeps the place (the others wait) this long.
+VIDEO_GRACE_SECONDS = envint("VIDEO_GRACE_SECONDS", 30)
+# How long a relative's or interpreter's invitation link can be used.
+VIDEO_INVITE_TTL = envint("VIDEO_INVITE_TTL", 3600)
 
 LOGGING = {
     "version": 1,

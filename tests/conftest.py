@@ -45,11 +45,18 @@ def world(db: None) -> World:
         other_clinic=other,
         other_ydernummer=other_yn,
         carer=factories.EmployeeFactory(
-            username="mette", first_name="Mette", last_name="Sørensen", municipality=kbh,
-            job_role="Social- og sundhedshjælper", workplace="Hjemmeplejen Nord",
+            username="mette",
+            first_name="Mette",
+            last_name="Sørensen",
+            municipality=kbh,
+            job_role="Social- og sundhedshjælper",
+            workplace="Hjemmeplejen Nord",
         ),
         carer2=factories.EmployeeFactory(
-            username="ali", first_name="Ali", last_name="Hassan", municipality=kbh,
+            username="ali",
+            first_name="Ali",
+            last_name="Hassan",
+            municipality=kbh,
         ),
         foreign_carer=factories.EmployeeFactory(username="jonas", municipality=ros),
         gp=factories.ClinicStaffFactory(
@@ -77,7 +84,12 @@ def as_user():  # type: ignore[no-untyped-def]
     return verified_client
 
 
+SERVER_FIXTURES = {"live_url", "check_server", "video_server", "daphne_url", "cluster"}
+
+
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """PBKDF2 costs ~2 s per test world; the hasher is not what these tests are about."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fast_password_hashing(request, settings):  # type: ignore[no-untyped-def]
+    """PBKDF2 costs ~2 s per test world; the hasher is not what these tests are about. Tests
+    against a real server process keep the production hasher, which that process uses."""
+    if not SERVER_FIXTURES.intersection(request.fixturenames):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -19,11 +19,6 @@ LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:verify")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _code(device: TOTPDevice) -> str:
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{value:0{device.digits}d}"

@@ -16,11 +16,6 @@ S = Consultation.State
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def queued(world) -> Consultation:  # type: ignore[no-untyped-def]
     return actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Udslæt på armen")

@@ -1,6 +1,5 @@
 """The demo data of the embedded product: places, people and synthetic citizens, loaded once."""
 
-import pytest
 from django.db.models import Count
 
 from kontaktlaege.accounts.models import User
@@ -16,11 +15,6 @@ from kontaktlaege.directory.models import (
     Ydernummer,
 )
 from kontaktlaege.directory.registry import registry
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _counts() -> dict[str, int]:

@@ -24,11 +24,6 @@ YDERNUMMER_URL = reverse("consultations:by_ydernummer")
 DEVICE_CHECK_URL = reverse("videocheck:device_check")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def carer(world, as_user) -> Client:  # type: ignore[no-untyped-def]
     return as_user(world.carer)

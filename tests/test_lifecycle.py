@@ -30,11 +30,6 @@ TIMESTAMPS = [
 PAIRS = list(itertools.product(S.values, S.values))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _consultation(world, state: str) -> Consultation:  # type: ignore[no-untyped-def]
     return Consultation.objects.create(
         clinic=world.clinic,

@@ -16,11 +16,6 @@ from . import factories
 S = Consultation.State
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _join(world, n: int, ydernummer=None) -> list[Consultation]:  # type: ignore[no-untyped-def]
     """n employees' consultations joined one after the other."""
     queue = []

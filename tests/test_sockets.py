@@ -24,8 +24,7 @@ WAIT = 5  # seconds a message may take on a busy machine; not a performance bar
 
 
 @pytest.fixture(autouse=True)
-def _fresh_layer(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_layer() -> None:
     # Each test runs its own event loop; the in-memory layer must not outlive it.
     channel_layers.backends.clear()
 

@@ -17,11 +17,6 @@ UTC = ZoneInfo("UTC")
 S = Consultation.State
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _room(world, mode: str) -> WaitingRoom:  # type: ignore[no-untyped-def]
     room = WaitingRoom.objects.get(clinic=world.clinic)
     room.mode = mode

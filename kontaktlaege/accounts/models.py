@@ -13,12 +13,19 @@ class User(AbstractUser):
 
     kind = models.CharField(_("brugertype"), max_length=10, choices=Kind.choices)
     municipality = models.ForeignKey(
-        "directory.Municipality", on_delete=models.PROTECT, null=True, blank=True,
+        "directory.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         verbose_name=_("kommune"),
     )
     clinic = models.ForeignKey(
-        "directory.Clinic", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="staff", verbose_name=_("praksis"),
+        "directory.Clinic",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("praksis"),
     )
     # Asked at an employee's first sign-in and shown to the doctor (reference 000, 1/5).
     job_role = models.CharField(_("rolle"), max_length=100, blank=True)

@@ -34,7 +34,9 @@ class AuditSearchForm(forms.Form):
 
     def __init__(self, *args: Any, clinics: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clinic"].queryset = clinics if clinics is not None else Clinic.objects.none()
+        field = self.fields["clinic"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = clinics if clinics is not None else Clinic.objects.none()
 
 
 class CitizenReportForm(forms.Form):

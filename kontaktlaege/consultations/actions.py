@@ -230,7 +230,9 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
         OpeningWindow.objects.bulk_create(
             OpeningWindow(waiting_room=room, weekday=d, start=s, end=e) for d, s, e in windows
         )
-        record("schedule_changed", actor=staff, clinic=room.clinic, detail={"windows": len(windows)})
+        record(
+            "schedule_changed", actor=staff, clinic=room.clinic, detail={"windows": len(windows)}
+        )
         _bump_room(room)
     return room
 
@@ -238,9 +240,9 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
 def mark_seen(consultation_id: int) -> None:
     """A waiting person's heartbeat; cheap, so it writes at most every few seconds."""
     now = timezone.now()
-    Consultation.objects.filter(
-        pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]
-    ).exclude(last_seen_at__gt=now - timedelta(seconds=5)).update(last_seen_at=now)
+    Consultation.objects.filter(pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]).exclude(
+        last_seen_at__gt=now - timedelta(seconds=5)
+    ).update(last_seen_at=now)
 
 
 def abandon_stale(now: datetime | None = None) -> int:

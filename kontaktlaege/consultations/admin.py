@@ -20,8 +20,16 @@ class ConsultationAdmin(admin.ModelAdmin):
     list_filter = ["state", "kind", "clinic"]
     # Health data: administrators see the lifecycle, not the citizen or the reason.
     fields = (
-        "clinic", "kind", "state", "queued_at", "admitted_at", "ended_at",
-        "rejected_at", "cancelled_at", "cleared_at", "abandoned_at",
+        "clinic",
+        "kind",
+        "state",
+        "queued_at",
+        "admitted_at",
+        "ended_at",
+        "rejected_at",
+        "cancelled_at",
+        "cleared_at",
+        "abandoned_at",
     )
     readonly_fields = fields
 

@@ -38,9 +38,7 @@ class YdernummerForm(forms.Form):
 
     def clean_ydernummer(self) -> Ydernummer:
         number = self.cleaned_data["ydernummer"]
-        ydernummer = (
-            Ydernummer.objects.select_related("clinic").filter(number=number).first()
-        )
+        ydernummer = Ydernummer.objects.select_related("clinic").filter(number=number).first()
         if ydernummer is None:
             raise forms.ValidationError(_("Der findes ingen læge med det ydernummer."))
         if not ydernummer.clinic.offers_video:

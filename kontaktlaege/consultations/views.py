@@ -47,7 +47,9 @@ def _wants_json(request: HttpRequest) -> bool:
 def _done(request: HttpRequest, to: str, error: str = "", status: int = 400) -> HttpResponse:
     """Answer a POST: JSON for the page's script, a redirect with a message otherwise."""
     if _wants_json(request):
-        return JsonResponse({"error": error} if error else {"ok": True}, status=status if error else 200)
+        return JsonResponse(
+            {"error": error} if error else {"ok": True}, status=status if error else 200
+        )
     if error:
         messages.error(request, error)
     return redirect(to)
@@ -98,8 +100,10 @@ def citizen(request: HttpRequest) -> HttpResponse:
                 clinic = found.ydernummer.clinic
                 form.add_error(
                     "cpr",
-                    _("Borgerens læge, %(clinic)s, tilbyder ikke videokonsultation. "
-                      "Ring til klinikken på %(phone)s.")
+                    _(
+                        "Borgerens læge, %(clinic)s, tilbyder ikke videokonsultation. "
+                        "Ring til klinikken på %(phone)s."
+                    )
                     % {"clinic": clinic.name, "phone": clinic.phone or "-"},
                 )
             else:
@@ -144,7 +148,9 @@ def reason(request: HttpRequest) -> HttpResponse:
     draft = request.session.get(DRAFT)
     if not draft:
         return redirect("consultations:employee_start")
-    ydernummer = get_object_or_404(Ydernummer.objects.select_related("clinic"), pk=draft["ydernummer"])
+    ydernummer = get_object_or_404(
+        Ydernummer.objects.select_related("clinic"), pk=draft["ydernummer"]
+    )
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         citizen_data = None
@@ -213,7 +219,7 @@ def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @verified_required(EMPLOYEE)
 def log_out_citizen(request: HttpRequest) -> HttpResponse:
-    """"Log borger ud": nothing of the citizen stays in the session or the browser."""
+    """ "Log borger ud": nothing of the citizen stays in the session or the browser."""
     request.session.pop(DRAFT, None)
     record("citizen_logged_out", actor=_user(request))
     messages.success(request, _("Borgeren er logget ud af enheden."))

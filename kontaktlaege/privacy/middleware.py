@@ -31,7 +31,7 @@ class SharedDeviceMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if not (
-            user.is_authenticated and getattr(user, "kind", "") == "employee" and user.is_verified()  # type: ignore[union-attr]
+            user.is_authenticated and getattr(user, "kind", "") == "employee" and user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             return self.get_response(request)
         session = request.session

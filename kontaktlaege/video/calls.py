@@ -1,7 +1,6 @@
 """Who may be in a call and the roster of who is: the rules the call socket and the pages
 share. Everything here is synchronous database work."""
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,18 +24,12 @@ INVITE_SALT = "kontaktlaege.video.invite"
 S = Consultation.State
 
 
-def _setting(name: str, default: int) -> int:
-    """Video options; read here until they join the table in settings.py."""
-    return int(getattr(settings, name, os.environ.get(name, default)))
-
-
-# A participant whose socket dropped keeps the place (and the others wait) this long.
 def grace_seconds() -> int:
-    return _setting("VIDEO_GRACE_SECONDS", 30)
+    return settings.VIDEO_GRACE_SECONDS
 
 
 def invite_ttl() -> int:
-    return _setting("VIDEO_INVITE_TTL", 3600)
+    return settings.VIDEO_INVITE_TTL
 
 
 @dataclass(frozen=True)

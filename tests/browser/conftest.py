@@ -9,25 +9,11 @@ import pytest
 from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
 from django.db import connections
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django import DjangoDbBlocker
 
 from kontaktlaege.accounts.models import User
-from tests.factories import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests import live
 
 # Two shared cores: give the live pushes room before an assertion gives up.
 expect.set_options(timeout=15_000)
@@ -60,7 +46,7 @@ def browser(live_url: str) -> Iterator[Browser]:
     # Package scope: Playwright's sync API keeps an event loop running in this thread, which
     # the async tests outside this package must not find.
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=live.CHROMIUM, args=live.CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -82,17 +68,7 @@ class Person:
 
     def sign_in(self, user: User) -> None:
         """Password, then the TOTP code of the user's confirmed device, as a person types them."""
-        page = self.page
-        self.goto("/konto/log-ind/")
-        page.get_by_label("Brugernavn").fill(user.username)
-        page.get_by_label("Adgangskode").fill(PASSWORD)
-        page.get_by_role("button", name="Næste").click()
-        expect(page.get_by_role("heading", name="Bekræft med engangskode")).to_be_visible()
-        device = TOTPDevice.objects.get(user=user, confirmed=True)
-        code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        page.get_by_label("Engangskode fra din app").fill(f"{code:0{device.digits}d}")
-        page.get_by_role("button", name="Log ind", exact=True).click()
-        expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+        live.sign_in(self.page, user, self.base)
 
     def mark(self) -> None:
         """Leave a marker in the page; it survives only as long as the page is not reloaded."""

@@ -10,23 +10,10 @@ import pytest
 from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
 from django.db import connections
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kontaktlaege.accounts.models import User
-from tests.factories import PASSWORD
-
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests import live
 
 # Two shared cores: a slow page is not a failure.
 expect.set_options(timeout=15_000)
@@ -53,11 +40,11 @@ def check_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # 
     server.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def check_browser(check_server: str) -> Iterator[Browser]:
     # Launched after the fork, so the server process holds no browser state.
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=live.CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -84,17 +71,7 @@ def open_page(
 
 
 def sign_in(page: Page, user: User) -> None:
-    """Through the real login page: password, then the current TOTP code of the user's device."""
-    page.goto("/konto/log-ind/")
-    page.get_by_label("Brugernavn").fill(user.username)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Næste").click()
-    expect(page.get_by_role("heading", name="Bekræft med engangskode")).to_be_visible()
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    page.get_by_label("Engangskode fra din app").fill(f"{code:0{device.digits}d}")
-    page.get_by_role("button", name="Log ind", exact=True).click()
-    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    live.sign_in(page, user)
 
 
 def wait_until(page: Page, script: str, arg: Any = None, timeout: float = 15) -> Any:

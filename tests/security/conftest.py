@@ -17,14 +17,9 @@ from django.db import connection
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
-from tests import factories
+from tests import factories, live
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class AdminFactory(factories.UserFactory):
@@ -61,21 +56,15 @@ def scene(world) -> Scene:  # type: ignore[no-untyped-def]
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """A real daphne process serving the test database on a loopback port."""
     with django_db_blocker.unblock():
-        db_name = connection.settings_dict["NAME"]
-    port = _free_port()
+        database_url = live.database_url_of(connection.settings_dict)
+    port = live.free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_name}",
+        "DATABASE_URL": database_url,
         "WS_MAX_MESSAGES_PER_SECOND": str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
         "KL_EMBEDDED_SCHEDULER": "false",
     }

@@ -8,40 +8,21 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
+from tests import live
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Short, so the "the other party left" path is reached within a test.
 GRACE_SECONDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{name}"
-    else:  # the server process opens the test database the run created
-        database_url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
-    port = _free_port()
+    database_url = live.database_url_of(connection.settings_dict)
+    port = live.free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -87,6 +68,6 @@ def chromium():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=live.CHROMIUM_ARGS)
         yield browser
         browser.close()

@@ -7,14 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
+from tests import live
 
 from ..conftest import World
-from ..factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,18 +67,11 @@ def sees_and_hears(page: Any, peers: int) -> None:
 
 
 def sign_in(browser: Any, base_url: str, user: Any) -> Any:
-    context = browser.new_context(base_url=base_url, permissions=["camera", "microphone"])
+    context = browser.new_context(
+        base_url=base_url, locale="da-DK", permissions=["camera", "microphone"]
+    )
     page = context.new_page()
-    page.goto("/konto/log-ind/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/konto/totp/")
-    device = TOTPDevice.objects.get(user=user)
-    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    page.fill("#id_token", f"{code:0{device.digits}d}")
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/konto/" not in url)
+    live.sign_in(page, user)
     return page
 
 

@@ -15,11 +15,6 @@ from kontaktlaege.video.models import Invite
 from ..conftest import World
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def running(world: World) -> Any:
     c = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")

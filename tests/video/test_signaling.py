@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    # No password is typed here (sessions are made directly): skip the slow hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def admitted(world: World, employee: Any = None) -> Consultation:
     c = actions.join_queue(employee or world.carer, ydernummer=world.ydernummer, reason="Hoste")
     return actions.admit(world.gp, c.pk)

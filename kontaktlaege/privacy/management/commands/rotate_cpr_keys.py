@@ -17,7 +17,10 @@ from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.models import RegistryEntry
 
 BATCH = 500
-TARGETS = [(RegistryEntry, "cpr_encrypted"), (Consultation, "citizen_cpr_encrypted")]
+TARGETS: list[tuple[type[RegistryEntry] | type[Consultation], str]] = [
+    (RegistryEntry, "cpr_encrypted"),
+    (Consultation, "citizen_cpr_encrypted"),
+]
 
 
 def _rotator() -> MultiFernet:

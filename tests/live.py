@@ -1,0 +1,58 @@
+"""Shared pieces of the tests that use a real server or a real browser: Chromium's flags,
+signing in as a person does, and the database URL a server subprocess must use."""
+
+import socket
+from typing import Any
+
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from kontaktlaege.accounts.models import User
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def database_url_of(db: dict[str, Any]) -> str:
+    """The DATABASE_URL of the (test) database this process uses, for a server subprocess."""
+    if "sqlite" in db["ENGINE"]:
+        return f"sqlite:///{db['NAME']}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
+
+
+def current_code(user: User) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def sign_in(page: Page, user: User, base: str = "") -> None:
+    """Through the real login page: password, then the current TOTP code of the user's device."""
+    page.goto(base + "/konto/log-ind/")
+    page.get_by_label("Brugernavn").fill(user.username)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Næste").click()
+    expect(page.get_by_role("heading", name="Bekræft med engangskode")).to_be_visible()
+    page.get_by_label("Engangskode fra din app").fill(current_code(user))
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
