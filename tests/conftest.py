@@ -1,12 +1,18 @@
 """Shared personas (healthchecks-style): a home carer of Copenhagen and one of Roskilde, a GP
 and a secretary of one clinic, a GP of another clinic."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.db import connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django import DjangoDbBlocker
 
 from kontaktlaege.accounts.models import User
 from kontaktlaege.directory.models import Clinic, Ydernummer
@@ -28,6 +34,27 @@ class World:
     other_gp: User
     cpr: str  # a citizen whose own doctor is `ydernummer`
     cpr2: str
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """Daphne in its own process, serving the real ASGI application (HTTP + sockets) on a
+    free loopback port against the test database (a file, shared with this process)."""
+    with django_db_blocker.unblock():
+        connections.close_all()  # the forked server must not share our SQLite handles
+
+    def setup() -> None:  # runs in the forked server, which inherits pytest-django's DB block
+        set_database_connection()
+        django_db_blocker.unblock()
+
+    server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
+    server.start()
+    if not server.ready.wait(timeout=30):
+        server.terminate()
+        raise RuntimeError("Daphne did not start")
+    yield f"http://127.0.0.1:{server.port.value}"
+    server.terminate()
+    server.join(timeout=10)
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 signing in as a person does, and the database URL a server subprocess must use."""
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kontaktlaege.accounts.models import User
 from tests.factories import PASSWORD
@@ -22,6 +24,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium with fake camera and microphone. Use it with package or module
+    scope: Playwright's sync API keeps an event loop running in this thread, which the async
+    tests elsewhere must not find."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def free_port() -> int:

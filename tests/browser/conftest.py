@@ -3,14 +3,9 @@ through Playwright, one browser context per person, signed in through the real l
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
-from daphne.testing import DaphneProcess
-from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from pytest_django import DjangoDbBlocker
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kontaktlaege.accounts.models import User
 from tests import live
@@ -19,36 +14,13 @@ from tests import live
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
-def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
-    """Daphne in its own process, serving the real ASGI application (HTTP + sockets) on a
-    free loopback port against the test database (a file, shared with this process)."""
-    with django_db_blocker.unblock():
-        connections.close_all()  # the forked server must not share our SQLite handles
-
-    def setup() -> None:  # runs in the forked server, which inherits pytest-django's DB block
-        set_database_connection()
-        django_db_blocker.unblock()
-
-    server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
-    server.start()
-    if not server.ready.wait(timeout=30):
-        server.terminate()
-        raise RuntimeError("Daphne did not start")
-    yield f"http://127.0.0.1:{server.port.value}"
-    server.terminate()
-    server.join(timeout=10)
-
-
 @pytest.fixture(scope="package")
 def browser(live_url: str) -> Iterator[Browser]:
     # Started after the server: the server process is forked before any browser thread exists.
     # Package scope: Playwright's sync API keeps an event loop running in this thread, which
     # the async tests outside this package must not find.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=live.CHROMIUM, args=live.CHROMIUM_ARGS)
+    with live.chromium() as browser:
         yield browser
-        browser.close()
 
 
 @dataclass

@@ -3,14 +3,10 @@ fake camera and microphone, for the device check and connection test pages."""
 
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
-from daphne.testing import DaphneProcess
-from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kontaktlaege.accounts.models import User
 from tests import live
@@ -20,33 +16,15 @@ expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
-def check_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Daphne in a forked process serving the real ASGI application on a free loopback port;
-    the SQLite test database is a file, so it sees what the tests write."""
-    server = DaphneProcess(
-        "127.0.0.1",
-        partial(make_application, static_wrapper=None),
-        setup=set_database_connection,
-    )
-    # Forked while the database is unblocked, so the server may use it.
-    with django_db_blocker.unblock():
-        connections.close_all()  # the forked server must not share our SQLite handles
-        server.start()
-    if not server.ready.wait(timeout=30):
-        server.terminate()
-        raise RuntimeError("Daphne did not start")
-    yield f"http://127.0.0.1:{server.port.value}"
-    server.terminate()
-    server.join(timeout=10)
+def check_server(live_url: str) -> str:
+    return live_url
 
 
 @pytest.fixture(scope="package")
 def check_browser(check_server: str) -> Iterator[Browser]:
     # Launched after the fork, so the server process holds no browser state.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=live.CHROMIUM_ARGS)
+    with live.chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -65,9 +65,5 @@ def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # 
 # the other tests of the run need the thread without one.
 @pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=live.CHROMIUM_ARGS)
+    with live.chromium() as browser:
         yield browser
-        browser.close()
