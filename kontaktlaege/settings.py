@@ -185,6 +185,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from finders; this only silences its check
 STATICFILES_DIRS = [BASE_DIR / "kontaktlaege" / "static"]
 # The embedded product serves its own static files (no collectstatic step needed).
 WHITENOISE_USE_FINDERS = True

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
+from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.db import connections
 from django.test import Client
@@ -43,8 +43,10 @@ def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Itera
     with django_db_blocker.unblock():
         connections.close_all()  # the forked server must not share our SQLite handles
 
-    def setup() -> None:  # runs in the forked server, which inherits pytest-django's DB block
-        set_database_connection()
+    def setup() -> None:
+        # Runs in the forked server. It inherits the connection settings already pointing at
+        # the test database (channels' set_database_connection would prefix "test_" again on
+        # PostgreSQL), and pytest-django's block on database access, which it lifts.
         django_db_blocker.unblock()
 
     server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
@@ -120,3 +122,13 @@ def fast_password_hashing(request, settings):  # type: ignore[no-untyped-def]
     against a real server process keep the production hasher, which that process uses."""
     if not SERVER_FIXTURES.intersection(request.fixturenames):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def danish() -> Iterator[None]:
+    """Each test starts in the default language, whatever a request before it activated."""
+    from django.utils import translation
+
+    translation.activate("da")
+    yield
+    translation.deactivate()

@@ -140,6 +140,9 @@ class WaitingRoomConsumer(LiveSocket):
         if seq is None:
             await self.error(_("Ugyldigt sekvensnummer."))
             return
+        if not self.heartbeat_due(client_is_current=seq == self.sent_seq):
+            await self.send_json({"type": "pong", "seq": seq})
+            return
         # The heartbeat asks the database, not the cache: it repairs lost pushes.
         current = await database_sync_to_async(
             lambda: (
@@ -221,7 +224,10 @@ class ConsultationConsumer(LiveSocket):
         if seq is None:
             await self.error(_("Ugyldigt sekvensnummer."))
             return
-        await database_sync_to_async(actions.mark_seen)(self.consultation.pk)
         client_is_current = self.sent is not None and seq == self.sent[0]
+        if not self.heartbeat_due(client_is_current):
+            await self.send_json({"type": "pong", "seq": seq})
+            return
+        await database_sync_to_async(actions.mark_seen)(self.consultation.pk)
         await self.send_snapshot(only_if_changed=client_is_current)
         await self.send_json({"type": "pong", "seq": seq})

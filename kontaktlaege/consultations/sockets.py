@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORISED = 4003
 CLOSE_POLICY = 4008
+MIN_CHECK_SECONDS = 5.0
 
 
 class LiveSocket(AsyncWebsocketConsumer):
@@ -36,6 +37,16 @@ class LiveSocket(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "message": text})
         if self._bad >= self.max_bad_messages:
             await self.close(code=CLOSE_POLICY)
+
+    def heartbeat_due(self, client_is_current: bool) -> bool:
+        """Whether a ping should check the database. Real pages ping every
+        HEARTBEAT_SECONDS; a client pinging faster while up to date just gets a pong, so a
+        flood costs no database work and the rate limit can catch up with it."""
+        now = time.monotonic()
+        if client_is_current and now - getattr(self, "_checked_at", -1e9) < MIN_CHECK_SECONDS:
+            return False
+        self._checked_at = now
+        return True
 
     def _allow(self) -> bool:
         """Token bucket: a burst of the per-second limit, refilled at that rate."""
