@@ -1,9 +1,15 @@
 """Shared pieces of the tests that use a real server or a real browser: Chromium's flags,
 signing in as a person does, and the database URL a server subprocess must use."""
 
+import os
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django_otp.oath import totp
@@ -35,6 +41,42 @@ def chromium() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def daphne(db: dict[str, Any], **env: str) -> Iterator[int]:
+    """A real daphne process serving the test database `db` on a free loopback port;
+    yields the port. `env` adds settings for that process."""
+    port = free_port()
+    environ = {**os.environ, "DATABASE_URL": database_url_of(db), **env}
+    command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
+    with tempfile.NamedTemporaryFile("w+", prefix="kl-daphne-", suffix=".log") as log:
+        proc = subprocess.Popen(
+            [*command, "kontaktlaege.asgi:application"],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    log.seek(0)
+                    raise RuntimeError("daphne did not start: " + log.read()[-2000:]) from None
+                time.sleep(0.1)
+        try:
+            yield port
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 def free_port() -> int:

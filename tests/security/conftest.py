@@ -1,12 +1,6 @@
 """Shared pieces of the security tests: a fast password hasher, administrators of each
 scope, a queued consultation of each employee, and a real daphne server on loopback."""
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,44 +53,9 @@ def scene(world) -> Scene:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """A real daphne process serving the test database on a loopback port."""
-    with django_db_blocker.unblock():
-        database_url = live.database_url_of(connection.settings_dict)
-    port = live.free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "WS_MAX_MESSAGES_PER_SECOND": str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
-        "KL_EMBEDDED_SCHEDULER": "false",
-    }
-    log = tempfile.NamedTemporaryFile("w+", prefix="kl-daphne-", suffix=".log")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "kontaktlaege.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.seek(0)
-                raise RuntimeError("daphne did not start: " + log.read()[-2000:]) from None
-            time.sleep(0.1)
-    yield f"127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with live.daphne(
+        connection.settings_dict,
+        WS_MAX_MESSAGES_PER_SECOND=str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
+        KL_EMBEDDED_SCHEDULER="false",
+    ) as port:
+        yield f"127.0.0.1:{port}"
