@@ -7,7 +7,10 @@ employees join queues through the real HTTP flow and leave again. For each setup
   with the new entry, p50/p99, at 100, 1,000 and 5,000 open connections (1,000 clinics at
   the largest size, 5 pages each);
 - queue joins per second sustained (each join counted once all its pages have it);
-- memory per idle connection (RSS growth of the server processes / connections).
+- memory per idle connection (RSS growth of the server processes / connections);
+- where the latency goes: when the join request itself was answered ("answered": pages
+  usually have the change before the employee's browser has its redirect), and the
+  product's smallest HTTP request (GET /healthz) as the floor any HTTP join starts from.
 
 Setups: the embedded default (1 daphne process, in-process layer, SQLite), scale-out
 (2 daphne processes, Redis channel layer, PostgreSQL), and a baseline: a minimal broadcast
@@ -394,6 +397,23 @@ async def open_page(setup: Setup, clinic: int, n: int, page_id: int, watch: Watc
     asyncio.get_running_loop().create_task(read())
 
 
+async def http_floor(port: int, n: int = 100) -> float:
+    """p50 of the product's smallest request (GET /healthz: one `SELECT 1`), one new
+    connection each, as the join requests are made: the cost any HTTP join starts from."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
+        )
+        head = await reader.read()
+        writer.close()
+        assert b" 200 " in head.split(b"\r\n", 1)[0], head[:100]
+        times.append(time.perf_counter() - t)
+    return pct(times, 0.5) * 1000
+
+
 def rss_kb(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -423,6 +443,9 @@ async def measure(
     await sockets.pop().close()
     await asyncio.sleep(0.5)
     rss0 = rss_kb(setup.pids)
+    if isinstance(setup, Product):
+        result["floor_ms"] = await http_floor(setup.ports[0])
+        print(f"  {setup.name}: GET /healthz p50 {result['floor_ms']:.1f} ms", flush=True)
     opened = 0
     for size in sizes:
         clinics = max(1, size // PAGES_PER_CLINIC)
@@ -634,20 +657,27 @@ def table(results: list[dict], sizes: list[int]) -> str:
     head = ["setup"]
     for s in sizes:
         head += [f"p50@{s}", f"p99@{s}"]
-    head += ["joins/s", f"KB/conn@{sizes[-1]}"]
+    head += [f"answered@{sizes[-1]}", "GET floor", "joins/s", f"KB/conn@{sizes[-1]}"]
     rows = [head]
     for r in results:
         row = [r["name"]]
         for s in sizes:
             lv = r["levels"][s]
             row += [f"{lv['p50_ms']:.1f} ms", f"{lv['p99_ms']:.1f} ms"]
-        row += [f"{r['joins_per_s']:.0f}", f"{r['levels'][sizes[-1]]['kb_per_conn']:.1f}"]
+        floor = r.get("floor_ms")
+        row += [
+            f"{r['levels'][sizes[-1]]['answer_p50_ms']:.1f} ms",
+            f"{floor:.1f} ms" if floor is not None else "-",
+            f"{r['joins_per_s']:.0f}",
+            f"{r['levels'][sizes[-1]]['kb_per_conn']:.1f}",
+        ]
         rows.append(row)
         if base is not None and r is not base:
             ratio = ["  × baseline"]
             for s in sizes:
                 for key in ("p50_ms", "p99_ms"):
                     ratio.append(f"{r['levels'][s][key] / base['levels'][s][key]:.1f}×")
+            ratio += ["", ""]
             ratio.append(f"{r['joins_per_s'] / base['joins_per_s']:.2f}×")
             b_kb = base["levels"][sizes[-1]]["kb_per_conn"]
             ratio.append(

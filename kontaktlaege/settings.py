@@ -97,9 +97,22 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kontaktlaege.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+# Opening a connection per request or socket read was a fifth of the join path in the
+# profile (bench/). SQLite keeps its connection (a file: cheap to keep, and every thread
+# has its own); PostgreSQL borrows from a psycopg pool per process.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": envint("DB_POOL_MIN", 2),
+            "max_size": envint("DB_POOL_MAX", 10),
+            "timeout": envint("DB_POOL_TIMEOUT", 10),
+        }
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.
     # One file per test run (inherited by the run's server processes), so parallel runs

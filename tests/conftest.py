@@ -2,10 +2,12 @@
 and a secretary of one clinic, a GP of another clinic."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
 import pytest
+from asgiref.sync import SyncToAsync
 from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.db import connections
@@ -41,13 +43,21 @@ def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Itera
     """Daphne in its own process, serving the real ASGI application (HTTP + sockets) on a
     free loopback port against the test database (a file, shared with this process)."""
     with django_db_blocker.unblock():
-        connections.close_all()  # the forked server must not share our SQLite handles
+        # The forked server must not share our database handles: neither SQLite files nor
+        # a PostgreSQL pool (whose connections and worker threads do not survive a fork).
+        connections.close_all()
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
 
     def setup() -> None:
         # Runs in the forked server. It inherits the connection settings already pointing at
         # the test database (channels' set_database_connection would prefix "test_" again on
         # PostgreSQL), and pytest-django's block on database access, which it lifts.
         django_db_blocker.unblock()
+        # A thread of the parent's executor for thread-sensitive work (database reads of
+        # the sockets) does not exist in the fork: give the server an executor of its own.
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 
     server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
     server.start()

@@ -7,10 +7,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -77,6 +78,42 @@ def daphne(db: dict[str, Any], **env: str) -> Iterator[int]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+T = TypeVar("T")
+
+
+def in_own_thread(fn: Callable[[], T], timeout: float | None = None) -> T:
+    """Run `fn` on a thread of its own (outside any event loop a test left running, e.g.
+    Playwright's), then close that thread's database connections: on PostgreSQL they come
+    from a pool, and a thread that ends holding one would keep it from everyone else."""
+    from django.db import connections
+
+    def run() -> T:
+        try:
+            return fn()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result(timeout=timeout)
+
+
+def run_async(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    """Run a test scenario on its own thread and event loop. Synchronous ORM calls inside a
+    coroutine get connections of the coroutine's own context, which only that context can
+    close: they are closed there, before the loop ends."""
+    import asyncio
+
+    from django.db import connections
+
+    async def closing() -> T:
+        try:
+            return await coro
+        finally:
+            connections.close_all()
+
+    return in_own_thread(lambda: asyncio.run(closing()), timeout)
 
 
 def free_port() -> int:

@@ -1,10 +1,8 @@
 """The live sockets through the real ASGI application: who may connect, snapshots with
 sequence numbers on every change, re-sync on a stale ping, and Danish errors for bad input."""
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
+from tests.live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 5  # seconds a message may take on a busy machine; not a performance bar
@@ -32,8 +31,7 @@ def _fresh_layer() -> None:
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run on a thread of its own: safe even if an earlier test left an event loop running
     in the main thread (Playwright's sync API can)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, scenario()).result()
+    run_async(scenario())
 
 
 def _headers(client: Client | None) -> list[tuple[bytes, bytes]]:

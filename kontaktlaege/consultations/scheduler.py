@@ -12,16 +12,19 @@ log = logging.getLogger(__name__)
 
 
 def run_once() -> None:
+    from kontaktlaege.privacy.retention import run_daily
+
     from .actions import abandon_stale
 
     close_old_connections()
-    count = abandon_stale()
-    if count:
-        log.info("queue: %d waiting entries passed the grace period", count)
-
-    from kontaktlaege.privacy.retention import run_daily
-
-    run_daily()  # at most once a day, whichever process comes first
+    try:
+        count = abandon_stale()
+        if count:
+            log.info("queue: %d waiting entries passed the grace period", count)
+        run_daily()  # at most once a day, whichever process comes first
+    finally:
+        # Give a pooled PostgreSQL connection back while the loop sleeps.
+        close_old_connections()
 
 
 def loop(interval: float = 30.0, stop: threading.Event | None = None) -> None:

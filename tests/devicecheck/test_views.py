@@ -1,12 +1,10 @@
 """The device check sits between choosing the doctor and writing the reason; the connection
 test is public and hands out only short-lived TURN credentials."""
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -16,6 +14,7 @@ from django.urls import reverse
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations.views import DRAFT
 from kontaktlaege.video.checks import DEVICE_CHECK, TEST_CREDENTIAL_SECONDS, category
+from tests.live import run_async
 
 DEVICE_CHECK_URL = reverse("videocheck:device_check")
 CONNECTION_TEST_URL = reverse("videocheck:connection_test")
@@ -151,8 +150,7 @@ async def _echo(messages: list[dict]) -> list[dict]:
 
 def echo(messages: list[dict]) -> list[dict]:
     # Its own thread and event loop: the browser tests' Playwright loop may run in this one.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _echo(messages)).result(timeout=30)
+    return run_async(_echo(messages), timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,6 +16,7 @@ from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.privacy import shared_device
 from tests.conftest import verified_client
+from tests.live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 10  # a guard against hanging, not a performance bar
@@ -92,7 +93,7 @@ def test_who_may_open_which_socket(world, scene, daphne_url) -> None:  # type: i
                     wrong.append(f"{role} on {path}")
         return wrong
 
-    assert asyncio.run(run()) == []
+    assert run_async(run()) == []
 
 
 def test_message_types_per_socket(world, scene, daphne_url) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +125,7 @@ def test_message_types_per_socket(world, scene, daphne_url) -> None:  # type: ig
             await ws.close()
 
     before = db_state()
-    asyncio.run(run())
+    run_async(run())
     assert db_state() == before
 
 
@@ -143,7 +144,7 @@ def test_citizen_mode_binds_sockets(world, scene, daphne_url) -> None:  # type: 
             await refused(daphne_url, f"/ws/konsultation/{second.pk}/", cookie),
         )
 
-    assert asyncio.run(run()) == (False, True)
+    assert run_async(run()) == (False, True)
 
 
 MALFORMED: list[str | bytes] = [
@@ -211,7 +212,7 @@ def test_fuzzed_frames_change_nothing_and_others_keep_being_served(
         return answered
 
     before = db_state()
-    answered = asyncio.run(run())
+    answered = run_async(run())
     assert answered >= len(frames) - 3  # at most the frames that met a policy close
     assert db_state() == before
 
@@ -275,4 +276,4 @@ def test_flooding_client_is_cut_off_while_others_get_updates(world, scene, daphn
         await gp.close()
         return flooder.close_code
 
-    assert asyncio.run(run()) == 4008
+    assert run_async(run()) == 4008

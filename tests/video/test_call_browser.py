@@ -3,7 +3,6 @@ waits, the doctor presses "Start", both see and hear each other; a relative join
 one-time link; the doctor ends the call; "Log borger ud" leaves nothing behind."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -75,22 +74,8 @@ def sign_in(browser: Any, base_url: str, user: Any) -> Any:
     return page
 
 
-def in_thread(fn: Any) -> Any:
-    """Run an action outside Playwright's event loop (its push hint uses async_to_sync)."""
-    from django.db import connection
-
-    def run() -> Any:
-        try:
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
-
-
 def start_call(world: World, video_server: str, chromium: Any) -> tuple[Consultation, Any, Any]:
-    c = in_thread(
+    c = live.in_own_thread(
         lambda: actions.join_queue(
             world.carer,
             ydernummer=world.ydernummer,

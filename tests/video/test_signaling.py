@@ -1,7 +1,6 @@
 """The call socket relays signaling only between the participants of one admitted
 consultation, checks every message, and refuses malformed or oversized ones in Danish."""
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -17,6 +16,7 @@ from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import calls
 from kontaktlaege.video.models import CallMember
+from tests.live import run_async
 
 from ..conftest import World, verified_client
 
@@ -74,7 +74,7 @@ def run(coro: Any) -> Any:
         await get_channel_layer().flush()
         return await coro
 
-    return asyncio.run(wrapped())
+    return run_async(wrapped())
 
 
 async def joined(cid: int, user: Any) -> Peer:
