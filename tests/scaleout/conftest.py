@@ -6,6 +6,7 @@ import http.cookiejar
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -46,15 +48,16 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg_database() -> Iterator[str]:
-    """A database of our own for this run, created and dropped here."""
+def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of our own for this run and test module, created and dropped here."""
     try:
         import psycopg
 
         psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    name = f"kl_scaleout_{os.getpid()}"
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    name = f"kl_scaleout_{os.getpid()}_{module}"[:63]
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -115,6 +118,7 @@ def redis_server() -> Iterator[RedisServer]:
 class Cluster:
     ports: list[int]
     database_url: str
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def base(self, i: int) -> str:
         return f"http://127.0.0.1:{self.ports[i]}"
@@ -128,19 +132,35 @@ class Cluster:
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(query, params).fetchall()
 
+    def room(self, clinic_id: int) -> tuple[int, list[tuple[int, str]]]:
+        """What the clinic's waiting-room page should show: seq, (id, state) in order."""
+        ((seq,),) = self.sql(
+            "SELECT seq FROM consultations_waitingroom WHERE clinic_id = %s", clinic_id
+        )
+        rows = self.sql(
+            "SELECT id, state FROM consultations_consultation WHERE clinic_id = %s"
+            " AND state IN ('queued', 'admitted') ORDER BY queued_at, id",
+            clinic_id,
+        )
+        return seq, [(id_, state) for id_, state in rows]
 
-@pytest.fixture(scope="module")
-def cluster(
-    pg_database: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Two ASGI processes (A and B) on the same PostgreSQL and Redis, with the demo data."""
+    def kill(self, i: int) -> None:
+        """SIGKILL process i, as a crash would: no shutdown, no socket close handshakes."""
+        self.procs[i].send_signal(signal.SIGKILL)
+        self.procs[i].wait(10)
+
+
+@contextmanager
+def start_cluster(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Cluster]:
+    """Two ASGI processes (A and B) on the same PostgreSQL and Redis, with the demo data.
+    Processes still running at the end are terminated; killed ones are left as they are."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KL_TEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="kontaktlaege.settings",
-        DATABASE_URL=pg_database,
-        REDIS_URL=redis_server.url,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
         SECRET_KEY="scaleout-" + secrets.token_urlsafe(24),
-        KL_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+        KL_VAR_DIR=str(var_dir),
         LOG_LEVEL="WARNING",
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -159,12 +179,22 @@ def cluster(
     try:
         for port in ports:
             wait_port(port)
-        yield Cluster(ports, pg_database)
+        yield Cluster(ports, database_url, procs)
     finally:
         for proc in procs:
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
         for proc in procs:
             proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    pg_database: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """The module's two processes; tests using it must not kill them (see start_cluster)."""
+    with start_cluster(pg_database, redis_server.url, tmp_path_factory.mktemp("var")) as c:
+        yield c
 
 
 class Browser:

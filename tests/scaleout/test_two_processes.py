@@ -89,15 +89,8 @@ def join(employee: Browser, reason: str) -> int:
 
 
 def database_view(cluster: Cluster, clinic_id: int) -> tuple[int, list[int]]:
-    ((seq,),) = cluster.sql(
-        "SELECT seq FROM consultations_waitingroom WHERE clinic_id = %s", clinic_id
-    )
-    rows = cluster.sql(
-        "SELECT id FROM consultations_consultation WHERE clinic_id = %s"
-        " AND state IN ('queued', 'admitted') ORDER BY queued_at, id",
-        clinic_id,
-    )
-    return seq, [r[0] for r in rows]
+    seq, rows = cluster.room(clinic_id)
+    return seq, [id_ for id_, _state in rows]
 
 
 def state_of(cluster: Cluster, consultation_id: int) -> tuple[int, str]:
