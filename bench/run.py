@@ -6,6 +6,8 @@ employees join queues through the real HTTP flow and leave again. For each setup
 - update latency: queue join (the POST) → every open page of that clinic has the snapshot
   with the new entry, p50/p99, at 100, 1,000 and 5,000 open connections (1,000 clinics at
   the largest size, 5 pages each);
+- open pages send a heartbeat every 15 s with their sequence number, as the real pages do
+  (at 5,000 pages: 333 a second), so the server carries that load while it is measured;
 - queue joins per second sustained (each join counted once all its pages have it);
 - memory per idle connection (RSS growth of the server processes / connections);
 - where the latency goes: when the join request itself was answered ("answered": pages
@@ -46,6 +48,7 @@ PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 PAGES_PER_CLINIC = 5
+HEARTBEAT = 15.0  # seconds, as kl/live.js
 CONNECT_BATCH = 20
 CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts the bare secret
 SECRET_KEY = "bench-" + secrets.token_urlsafe(32)
@@ -176,8 +179,10 @@ def baseline_server(port: int) -> None:
         queues.setdefault(clinic, [])
         await ws.send(json.dumps({"type": "snapshot", "seq": 0, "data": {"entries": []}}))
         try:
-            async for _message in ws:
-                pass
+            async for message in ws:
+                # Pages ping as ours do; a minimal server just answers.
+                seq = json.loads(message).get("seq")
+                await ws.send(json.dumps({"type": "pong", "seq": seq}))
         finally:
             pages[clinic].discard(ws)
 
@@ -387,14 +392,32 @@ async def open_page(setup: Setup, clinic: int, n: int, page_id: int, watch: Watc
     assert '"snapshot"' in str(first), str(first)[:200]
     sockets.append(ws)
 
+    seq = [json.loads(first).get("seq", 0)]
+
     async def read() -> None:
         try:
             async for message in ws:
-                watch.arrived(clinic, page_id, str(message))
+                text = str(message)
+                if text.startswith('{"type":"snapshot"'):
+                    seq[0] = max(seq[0], json.loads(text)["seq"])
+                watch.arrived(clinic, page_id, text)
         except Exception:  # noqa: BLE001 - a closed page simply stops counting
             pass
 
-    asyncio.get_running_loop().create_task(read())
+    async def heartbeat() -> None:
+        # As kl/live.js: a ping with the page's sequence number every HEARTBEAT seconds,
+        # pages spread over the interval as people open them at different times.
+        await asyncio.sleep(random.uniform(0, HEARTBEAT))
+        try:
+            while True:
+                await ws.send(json.dumps({"type": "ping", "seq": seq[0]}))
+                await asyncio.sleep(HEARTBEAT)
+        except Exception:  # noqa: BLE001 - the page was closed
+            pass
+
+    loop = asyncio.get_running_loop()
+    loop.create_task(read())
+    loop.create_task(heartbeat())
 
 
 async def http_floor(port: int, n: int = 100) -> float:
