@@ -215,6 +215,10 @@ MESSAGE_MAX_LENGTH = envint("MESSAGE_MAX_LENGTH", 300)
 # A waiting person whose socket is gone keeps the place in the queue this long.
 QUEUE_GRACE_SECONDS = envint("QUEUE_GRACE_SECONDS", 180)
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 15)
+# Each server process reads the sequence numbers of the clinics it has pages open for this
+# often (one query for all of them): heartbeats are answered from it, and a push lost on the
+# way (e.g. while Redis restarts) is repaired within this time.
+SEQ_POLL_SECONDS = float(os.environ.get("SEQ_POLL_SECONDS", "2"))
 WS_MAX_MESSAGE_BYTES = envint("WS_MAX_MESSAGE_BYTES", 16 * 1024)
 WS_MAX_MESSAGES_PER_SECOND = envint("WS_MAX_MESSAGES_PER_SECOND", 50)
 EMBEDDED_SCHEDULER = envbool("KL_EMBEDDED_SCHEDULER")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from kontaktlaege.asgi import application
-from kontaktlaege.consultations import actions
+from kontaktlaege.consultations import actions, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
 from tests.live import run_async
@@ -26,6 +26,12 @@ WAIT = 5  # seconds a message may take on a busy machine; not a performance bar
 def _fresh_layer() -> None:
     # Each test runs its own event loop; the in-memory layer must not outlive it.
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_sequence_poll(settings) -> None:  # type: ignore[no-untyped-def]
+    # The exact order of messages is under test: the periodic poll only where asked for.
+    settings.SEQ_POLL_SECONDS = 3600
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -159,6 +165,28 @@ def test_stale_ping_gets_a_fresh_snapshot(world, as_user) -> None:  # type: igno
         assert await receive(comm) == {"type": "pong", "seq": fresh["seq"]}
         await comm.send_json_to({"type": "sync"})
         assert (await receive(comm))["seq"] == fresh["seq"]
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_a_lost_push_reaches_the_page_by_the_poll_without_a_heartbeat(  # type: ignore[no-untyped-def]
+    world, as_user, settings, monkeypatch
+) -> None:
+    settings.SEQ_POLL_SECONDS = 0.1
+    monkeypatch.setattr(events, "_send", lambda group, message: None)  # every push is lost
+
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.gp))
+        assert (await comm.connect(timeout=WAIT))[0]
+        first = await receive(comm)
+        assert first["data"]["entries"] == []
+        c = await db(lambda: _join(world.carer, world.ydernummer))()
+        fresh = await receive(comm)  # the page sent nothing
+        assert fresh["type"] == "snapshot" and fresh["seq"] > first["seq"]
+        assert [e["id"] for e in fresh["data"]["entries"]] == [c.pk]
+        # Once: later polls find the page current.
+        assert await comm.receive_nothing(timeout=0.5)
         await comm.disconnect()
 
     run(scenario)

@@ -3,11 +3,12 @@ person). Pushes are hints: on each, the consumer re-reads the snapshot from the 
 
 import asyncio
 import json
+import logging
 import weakref
-from collections import Counter
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
@@ -19,7 +20,17 @@ from .models import Consultation, WaitingRoom
 from .snapshots import clinic_snapshot, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
 
+log = logging.getLogger(__name__)
+
 Snapshot = tuple[int, str]  # (seq, the "snapshot" message as sent)
+
+
+def _read_seqs(clinic_ids: list[int]) -> dict[int, int]:
+    seqs: dict[int, int] = {}
+    for start in range(0, len(clinic_ids), 500):  # bounded IN lists
+        chunk = clinic_ids[start : start + 500]
+        seqs.update(WaitingRoom.objects.filter(clinic_id__in=chunk).values_list("clinic_id", "seq"))
+    return seqs
 
 
 def _read_clinic(clinic_id: int) -> Snapshot:
@@ -36,16 +47,45 @@ class ClinicSnapshots:
     def __init__(self) -> None:
         self.latest: dict[int, Snapshot] = {}
         self.reading: dict[int, asyncio.Future[Snapshot]] = {}
-        self.pages: Counter[int] = Counter()
+        self.pages: dict[int, set[WaitingRoomConsumer]] = {}
+        # The clinics' sequence numbers as the database had them at the last poll.
+        self.in_database: dict[int, int] = {}
+        self.poller: asyncio.Future[None] | None = None
 
-    def opened(self, clinic_id: int) -> None:
-        self.pages[clinic_id] += 1
+    def opened(self, clinic_id: int, page: "WaitingRoomConsumer") -> None:
+        self.pages.setdefault(clinic_id, set()).add(page)
+        if self.poller is None or self.poller.done():
+            self.poller = asyncio.ensure_future(self._poll())
 
-    def closed(self, clinic_id: int) -> None:
-        self.pages[clinic_id] -= 1
-        if self.pages[clinic_id] <= 0:
-            del self.pages[clinic_id]
+    def closed(self, clinic_id: int, page: "WaitingRoomConsumer") -> None:
+        pages = self.pages.get(clinic_id, set())
+        pages.discard(page)
+        if not pages:
+            self.pages.pop(clinic_id, None)
             self.latest.pop(clinic_id, None)
+            self.in_database.pop(clinic_id, None)
+
+    async def _poll(self) -> None:
+        """One read of all open clinics' sequence numbers every SEQ_POLL_SECONDS. Heartbeats
+        compare with it instead of asking the database one page at a time (333 queries a
+        second at 5,000 pages, which pushed p99 past 250 ms in the bench), and pages
+        behind it get the newer snapshot: a lost push is repaired within the interval."""
+        while self.pages:
+            await asyncio.sleep(settings.SEQ_POLL_SECONDS)
+            clinics = list(self.pages)
+            try:
+                seqs = await database_sync_to_async(_read_seqs)(clinics)
+            except Exception:  # the database is away: heartbeats fall back to asking it
+                log.warning("sequence poll failed", exc_info=True)
+                self.in_database.clear()
+                continue
+            for clinic_id in clinics:
+                if clinic_id not in self.pages or clinic_id not in seqs:
+                    continue
+                seq = self.in_database[clinic_id] = seqs[clinic_id]
+                behind = [page for page in self.pages[clinic_id] if page.sent_seq < seq]
+                for page in behind:
+                    asyncio.ensure_future(page.catch_up(seq))
 
     def _start(self, clinic_id: int) -> "asyncio.Future[Snapshot]":
         # A task of its own: a page that disconnects mid-read does not cancel it for others.
@@ -107,13 +147,13 @@ class WaitingRoomConsumer(LiveSocket):
         self.sent_seq = -1
         self.group = clinic_group(self.clinic_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        clinic_snapshots().opened(self.clinic_id)
+        clinic_snapshots().opened(self.clinic_id, self)
         await self.accept()
         await self.send_snapshot(await clinic_snapshots().fresh(self.clinic_id))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
-            clinic_snapshots().closed(self.clinic_id)
+            clinic_snapshots().closed(self.clinic_id, self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def send_snapshot(self, snapshot: Snapshot) -> None:
@@ -124,10 +164,11 @@ class WaitingRoomConsumer(LiveSocket):
         await self.send(text_data=text)
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
-        if event["seq"] > self.sent_seq:
-            await self.send_snapshot(
-                await clinic_snapshots().at_least(self.clinic_id, event["seq"])
-            )
+        await self.catch_up(event["seq"])
+
+    async def catch_up(self, seq: int) -> None:
+        if seq > self.sent_seq:
+            await self.send_snapshot(await clinic_snapshots().at_least(self.clinic_id, seq))
 
     async def consultation_hint(self, event: dict[str, Any]) -> None:
         pass
@@ -140,18 +181,26 @@ class WaitingRoomConsumer(LiveSocket):
         if seq is None:
             await self.error(_("Ugyldigt sekvensnummer."))
             return
-        if not self.heartbeat_due(client_is_current=seq == self.sent_seq):
-            await self.send_json({"type": "pong", "seq": seq})
-            return
-        # The heartbeat asks the database, not the cache: it repairs lost pushes.
-        current = await database_sync_to_async(
-            lambda: (
-                WaitingRoom.objects.filter(clinic_id=self.clinic_id)
-                .values_list("seq", flat=True)
-                .first()
-            )
-        )()
-        if current is not None and current != seq:
+        # The heartbeat compares with the database, as of the process's last poll: it
+        # repairs a page that missed a push.
+        polled = clinic_snapshots().in_database.get(self.clinic_id)
+        if polled is not None:
+            # Pushes newer than the poll may have reached the page: only behind counts.
+            current: int | None = polled
+            stale = polled > seq
+        else:  # not polled yet: ask the database itself
+            if not self.heartbeat_due(client_is_current=seq == self.sent_seq):
+                await self.send_json({"type": "pong", "seq": seq})
+                return
+            current = await database_sync_to_async(
+                lambda: (
+                    WaitingRoom.objects.filter(clinic_id=self.clinic_id)
+                    .values_list("seq", flat=True)
+                    .first()
+                )
+            )()
+            stale = current is not None and current != seq
+        if stale and current is not None:
             self.sent_seq = -1  # the page says it has `seq`: send whatever is current
             await self.send_snapshot(await clinic_snapshots().at_least(self.clinic_id, current))
         await self.send_json({"type": "pong", "seq": seq})
