@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontaktlaege.settings")
@@ -21,3 +22,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# A full collection pauses every socket of the process for as long as it takes to walk all
+# tracked objects (bench/ at 5,000 connections: 0.45-0.65 s). The loaded code never becomes
+# garbage: take it out of those walks.
+gc.freeze()
