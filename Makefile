@@ -40,6 +40,7 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed chromium
 	$(PY) bench/run.py
 	$(PY) bench/video_admit.py
+	$(PY) bench/reconnect.py
 
 # Needs GNU gettext; the compiled catalogue is committed, so running the product does not.
 messages: $(VENV)/.installed

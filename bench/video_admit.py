@@ -8,40 +8,11 @@ doctor through the login pages, and runs 10 calls: the employee waits, the docto
 """
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def configure(tmp: str) -> dict[str, str]:
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-        "KL_VAR_DIR": tmp,
-        "DJANGO_SETTINGS_MODULE": "kontaktlaege.settings",
-        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    return {**os.environ, **env}
+from browserkit import in_thread, launch, p95, prepare, sign_in, start_server
 
 
 def people() -> tuple:
@@ -55,90 +26,12 @@ def people() -> tuple:
     return ydernummer, gp, carer
 
 
-def in_thread(fn):  # type: ignore[no-untyped-def]
-    """Django actions push hints with async_to_sync: keep them off Playwright's loop."""
-    from django.db import connection
-
-    def run():  # type: ignore[no-untyped-def]
-        try:
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
-
-
-def sign_in(browser, base_url: str, user):  # type: ignore[no-untyped-def]
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from tests.factories import PASSWORD
-
-    page = browser.new_context(base_url=base_url).new_page()
-    page.goto("/konto/log-ind/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/konto/totp/")
-    device = TOTPDevice.objects.get(user=user)
-    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    page.fill("#id_token", f"{code:0{device.digits}d}")
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/konto/" not in url)
-    return page
-
-
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-v",
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "kontaktlaege.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("daphne did not start")
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kl-bench-") as tmp:
-        env = configure(tmp)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        import django
-
-        django.setup()
+        env = prepare(tmp)
         from playwright.sync_api import sync_playwright
 
         from kontaktlaege.consultations import actions
@@ -148,7 +41,7 @@ def main() -> None:
         results: dict[str, list[float]] = {"læge": [], "medarbejder": [], "begge": []}
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = launch(p)
                 employee = sign_in(browser, base_url, carer)
                 doctor = sign_in(browser, base_url, gp)
                 for n in range(args.calls):

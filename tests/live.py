@@ -19,18 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kontaktlaege.accounts.models import User
 from tests.factories import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.loopback import CHROMIUM, CHROMIUM_ARGS, free_port
 
 
 @contextmanager
@@ -114,12 +103,6 @@ def run_async(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
             connections.close_all()
 
     return in_own_thread(lambda: asyncio.run(closing()), timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def database_url_of(db: dict[str, Any]) -> str:

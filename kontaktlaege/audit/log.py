@@ -45,7 +45,9 @@ def record(
     citizen_cpr_hash: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    with transaction.atomic():
+    # Inside an action's transaction no savepoint: an entry that cannot be written must undo
+    # the action with it.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
             at=timezone.now(),
@@ -55,10 +57,11 @@ def record(
             ),
             action=action,
             citizen_cpr_hash=citizen_cpr_hash or cprlib.lookup_hash(citizen_cpr),
-            clinic=clinic,
-            municipality=municipality
+            # Rows or ids: by id, the hot path needs no query to load a related row.
+            clinic_id=getattr(clinic, "pk", clinic),
+            municipality_id=getattr(municipality, "pk", municipality)
             if municipality is not None
-            else getattr(actor, "municipality", None),
+            else getattr(actor, "municipality_id", None),
             consultation_id=getattr(consultation, "pk", None),
             detail=detail or {},
             prev_hash=head.last_hash,

@@ -30,8 +30,11 @@ class CitizenOnBehalf:
 
 
 def _lock_room(clinic_id: int) -> WaitingRoom:
-    room, _created = WaitingRoom.objects.get_or_create(clinic_id=clinic_id)
-    return WaitingRoom.objects.select_for_update().get(pk=room.pk)
+    room = WaitingRoom.objects.select_for_update().filter(clinic_id=clinic_id).first()
+    if room is None:  # a clinic made outside the product's own forms has no room yet
+        room, _created = WaitingRoom.objects.get_or_create(clinic_id=clinic_id)
+        room = WaitingRoom.objects.select_for_update().get(pk=room.pk)
+    return room
 
 
 def _bump_room(room: WaitingRoom) -> None:
@@ -53,8 +56,8 @@ def _move(consultation: Consultation, target: str, actor: User | None, **detail:
     record(
         f"consultation_{target}",
         actor=actor,
-        clinic=consultation.clinic,
-        municipality=consultation.municipality,
+        clinic=consultation.clinic_id,
+        municipality=consultation.municipality_id,
         consultation=consultation,
         citizen_cpr_hash=consultation.citizen_cpr_hash,
         detail={k: v for k, v in detail.items() if v is not None},
@@ -87,7 +90,7 @@ def join_queue(
             ydernummer=ydernummer,
             kind=Consultation.Kind.ON_BEHALF if citizen else Consultation.Kind.WITHOUT_CITIZEN,
             employee=employee,
-            municipality=employee.municipality,
+            municipality_id=employee.municipality_id,
             employee_name=employee.display_name,
             employee_role=employee.job_role,
             employee_workplace=employee.workplace,
@@ -191,7 +194,9 @@ def send_message(staff: User, consultation_id: int, text: str) -> Message:
         message = Message.objects.create(consultation=consultation, author=staff, text=text)
         consultation.seq += 1
         consultation.save(update_fields=["seq"])
-        record("message_sent", actor=staff, clinic=consultation.clinic, consultation=consultation)
+        record(
+            "message_sent", actor=staff, clinic=consultation.clinic_id, consultation=consultation
+        )
         events.consultation_changed(consultation.pk, consultation.seq)
     return message
 

@@ -50,7 +50,7 @@ class Person:
         return self.page.evaluate("window.klNoReload === true")
 
 
-NewPerson = Callable[[], Person]
+NewPerson = Callable[..., Person]
 
 
 @pytest.fixture
@@ -59,10 +59,11 @@ def person(browser: Browser, live_url: str, transactional_db: None) -> Iterator[
     A script error in any page fails the test."""
     people: list[Person] = []
 
-    def open_person() -> Person:
-        context = browser.new_context(locale="da-DK", base_url=live_url)
+    def open_person(base: str = live_url) -> Person:
+        """`base`: another way to the server, e.g. through a tests.loopback.FlakyLink."""
+        context = browser.new_context(locale="da-DK", base_url=base)
         page = context.new_page()
-        someone = Person(context=context, page=page, base=live_url)
+        someone = Person(context=context, page=page, base=base)
         page.on("pageerror", lambda exc: someone.errors.append(str(exc)))
         people.append(someone)
         return someone

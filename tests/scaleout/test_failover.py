@@ -8,7 +8,6 @@ while they were away arrives once, nothing is lost and nothing is shown twice.""
 import asyncio
 import json
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,6 +16,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from tests.loopback import FlakyLink
 
 from .conftest import Browser, Cluster, RedisServer, start_cluster
 from .test_two_processes import join
@@ -28,94 +29,10 @@ WAIT = 15.0
 CLOSE_UNAUTHORISED = 4003
 
 
-class FailoverProxy:
-    """A TCP proxy on a thread of its own (the test's HTTP calls block their event loop).
-    Each new client connection is forwarded to the first backend port that accepts it, in
-    order; bytes are copied both ways until either side closes, then both are closed."""
-
-    def __init__(self, backends: list[int]) -> None:
-        self.backends = backends
-        self.port = 0
-        # (client port, index of the backend it was sent to), in order of arrival.
-        self.routes: list[tuple[int, int]] = []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._clients: set[asyncio.Task[Any]] = set()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def ws(self, path: str) -> str:
-        return f"ws://127.0.0.1:{self.port}{path}"
-
-    def backend_of(self, client_port: int) -> int:
-        return next(backend for port, backend in self.routes if port == client_port)
-
-    def start(self) -> None:
-        self._thread.start()
-        self.port = asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    async def _listen(self) -> int:
-        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
-        return self._server.sockets[0].getsockname()[1]
-
-    async def _shutdown(self) -> None:
-        """Stop listening and close every connection still open; the copies then end."""
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        if self._clients:
-            await asyncio.wait(self._clients, timeout=10)
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        self._writers.add(writer)
-        try:
-            for index, port in enumerate(self.backends):
-                try:
-                    up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
-                except OSError:
-                    continue  # refused: try the next backend
-                self.routes.append((writer.get_extra_info("peername")[1], index))
-                self._writers.add(up_writer)
-                try:
-                    await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
-                finally:
-                    self._writers.discard(up_writer)
-                return
-        finally:
-            writer.close()
-            self._writers.discard(writer)
-            self._clients.discard(task)
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except OSError:
-        pass  # reset by a dead peer: the same as end of stream
-    finally:
-        writer.close()
-
-
 class LivePage:
     """A live page's socket as kl/live.js keeps it: it shows the newest snapshot by sequence
     number and, when the socket closes without the page asking, opens a new one after a
-    backoff (0.5 s doubling, up to 10 s, with jitter), where the server sends a fresh snapshot.
+    backoff (0.5 s doubling, up to 4 s, with jitter), where the server sends a fresh snapshot.
     No heartbeats here: reconnect and pushes alone must bring the page up to date.
 
     `online` stands for the page's network: while it is clear, reconnect timers wait."""
@@ -171,7 +88,7 @@ class LivePage:
                 assert ws.close_code != CLOSE_UNAUTHORISED, "the server refused the page"
                 self.drops += 1
                 self._notify()
-            await asyncio.sleep(min(10.0, 0.5 * 2**retry) * (0.5 + random.random() / 2))
+            await asyncio.sleep(min(4.0, 0.5 * 2**retry) * (0.5 + random.random() / 2))
             retry += 1
 
     def _notify(self) -> None:
@@ -235,14 +152,12 @@ def failover_cluster(
 
 
 @pytest.fixture
-def proxy(failover_cluster: Cluster) -> Iterator[FailoverProxy]:
-    front = FailoverProxy(failover_cluster.ports)
-    front.start()
-    yield front
-    front.stop()
+def proxy(failover_cluster: Cluster) -> Iterator[FlakyLink]:
+    with FlakyLink(*failover_cluster.ports) as front:
+        yield front
 
 
-async def scenario(cluster: Cluster, proxy: FailoverProxy) -> None:
+async def scenario(cluster: Cluster, proxy: FlakyLink) -> None:
     # Everyone comes in through the proxy, which sends them to A while A is up.
     employee = Browser(proxy.base).login(cluster, "sygeplejerske.kbh")
     doctor = Browser(proxy.base).login(cluster, "laege.norrebro")
@@ -321,7 +236,7 @@ async def scenario(cluster: Cluster, proxy: FailoverProxy) -> None:
 
 
 def test_clients_of_a_killed_process_reconnect_to_another(
-    failover_cluster: Cluster, proxy: FailoverProxy
+    failover_cluster: Cluster, proxy: FlakyLink
 ) -> None:
     asyncio.run(scenario(failover_cluster, proxy))
     assert failover_cluster.procs[A].returncode == -9

@@ -2,7 +2,16 @@
 // Pushes carry a sequence number; the page renders snapshots only, so a lost push or a
 // reconnect is repaired by asking the server for the current state.
 
-const HEARTBEAT_MS = 15000;
+// Tests shorten the heartbeat (window.klHeartbeatMs); the other times follow from it.
+const HEARTBEAT_MS = window.klHeartbeatMs || 15000;
+// A ping unanswered this long means the link is dead although the socket does not know it:
+// after a network drop a TCP connection can stay half-open for minutes.
+const ANSWER_MS = Math.min(5000, HEARTBEAT_MS);
+// A connection attempt that hangs this long is given up and made again.
+const CONNECT_MS = 2 * ANSWER_MS;
+// The longest wait between attempts, so that however long the network was gone, the page
+// is back in sync within about this long of its return (PRODUCT §5: within 5 s).
+const MAX_BACKOFF_MS = 4000;
 
 export class LiveSocket {
   constructor(path, { onSnapshot, onMessage, onStatus }) {
@@ -13,6 +22,14 @@ export class LiveSocket {
     this.seq = -1;
     this.retry = 0;
     this.closedByUs = false;
+    this.ws = null;
+    // The device's network is back: whatever socket we hold may have died with the old
+    // network (a new address), so open a fresh one now rather than wait for the silence.
+    addEventListener("online", () => this.renew());
+    // The screen is back (tablets sleep and pause timers): check the link now.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.wake();
+    });
     this.connect();
   }
 
@@ -20,10 +37,13 @@ export class LiveSocket {
     this.onStatus("connecting");
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    const opening = setTimeout(() => this.lost(ws), CONNECT_MS);
     ws.onopen = () => {
+      clearTimeout(opening);
       this.retry = 0;
+      this.lastHeard = Date.now();
       this.onStatus("open");
-      this.beat = setInterval(() => this.send({ type: "ping", seq: this.seq }), HEARTBEAT_MS);
+      this.beat = setInterval(() => this.ping(), HEARTBEAT_MS);
     };
     ws.onmessage = (event) => {
       let msg;
@@ -39,13 +59,57 @@ export class LiveSocket {
       }
     };
     ws.onclose = (event) => {
-      clearInterval(this.beat);
-      if (this.closedByUs) return;
-      if (event.code === 4003) { this.onStatus("forbidden"); return; }
-      this.onStatus("down");
-      const delay = Math.min(10000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
-      setTimeout(() => this.connect(), delay);
+      clearTimeout(opening);
+      if (event.code === 4003 && !this.closedByUs) {
+        clearInterval(this.beat);
+        this.ws = null;
+        this.onStatus("forbidden");
+        return;
+      }
+      this.lost(ws);
     };
+  }
+
+  // A heartbeat carries our sequence number: the server answers with a pong, or with a
+  // fresh snapshot when we are behind (a push was lost).
+  ping() {
+    const ws = this.ws;
+    const asked = Date.now();
+    if (!this.send({ type: "ping", seq: this.seq })) return;
+    setTimeout(() => { if (this.ws === ws && this.lastHeard < asked) this.lost(ws); }, ANSWER_MS);
+  }
+
+  // `ws` is closed or dead: forget it and connect again after a growing, jittered wait.
+  lost(ws) {
+    if (ws !== this.ws || this.closedByUs) return;
+    this.forget();
+    this.onStatus("down");
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  // Drop the current socket without a word to its handlers.
+  forget() {
+    const ws = this.ws;
+    this.ws = null;
+    clearInterval(this.beat);
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    try { ws.close(); } catch { /* already closed */ }
+  }
+
+  wake() {
+    if (this.closedByUs) return;
+    if (!this.ws) this.renew();
+    else if (this.ws.readyState === WebSocket.OPEN) this.ping();
+  }
+
+  renew() {
+    if (this.closedByUs) return;
+    this.forget();
+    clearTimeout(this.timer);
+    this.retry = 0;
+    this.connect();
   }
 
   send(message) {
@@ -59,7 +123,12 @@ export class LiveSocket {
   // Tests and the "reconnect" button use this: drop the socket as a network would.
   drop() { if (this.ws) this.ws.close(); }
 
-  close() { this.closedByUs = true; if (this.ws) this.ws.close(); }
+  close() {
+    this.closedByUs = true;
+    clearInterval(this.beat);
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close();
+  }
 }
 
 // Submit a form with fetch so the page stays live; errors show next to the form.
