@@ -99,10 +99,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kontaktlaege.sqlite3'}"),
     )
 }
-# Under ASGI every request runs on a thread of its own, so a persistent connection would be
-# left behind by each (measured: SQLite files stayed open until the next garbage
-# collection). PostgreSQL borrows from a psycopg pool per process instead, which cut the
-# join latency with 2 processes at 5,000 connections from 36.8 to 21.3 ms (bench/).
+# PostgreSQL borrows from a psycopg pool per process, which cut the join latency with 2
+# processes at 5,000 connections from 36.8 to 21.3 ms (bench/). Otherwise connections persist
+# for the sockets' long-lived database thread; HTTP requests close theirs (asgi.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
@@ -112,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
         }
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 0)
+    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 300)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.
@@ -125,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Seconds between full garbage collections of a server process (asgi.py); 0: Python's own rule.
+GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

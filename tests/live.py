@@ -40,6 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def daphne(db: dict[str, Any], **env: str) -> Iterator[int]:
     """A real daphne process serving the test database `db` on a free loopback port;
     yields the port. `env` adds settings for that process."""
+    with daphne_process(db, **env) as (port, _proc):
+        yield port
+
+
+@contextmanager
+def daphne_process(db: dict[str, Any], **env: str) -> Iterator[tuple[int, "subprocess.Popen[str]"]]:
+    """As daphne(), yielding the process too."""
     port = free_port()
     environ = {**os.environ, "DATABASE_URL": database_url_of(db), **env}
     command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
@@ -63,7 +70,7 @@ def daphne(db: dict[str, Any], **env: str) -> Iterator[int]:
                     raise RuntimeError("daphne did not start: " + log.read()[-2000:]) from None
                 time.sleep(0.1)
         try:
-            yield port
+            yield port, proc
         finally:
             proc.terminate()
             proc.wait(timeout=10)
