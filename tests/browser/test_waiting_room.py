@@ -192,3 +192,22 @@ def test_a_silent_network_drop_is_noticed_and_repaired(
         expect(entry).to_have_count(1)
         expect(entry.locator(".citizen")).to_have_text("Inger Jensen")
         assert clinic.not_reloaded()
+
+
+def test_the_page_says_at_once_when_the_device_goes_offline(
+    world: World, person: NewPerson
+) -> None:
+    """The browser's offline event shows the connection as broken at once; when the network
+    is back (online) the page opens a fresh socket and is live again without a reload."""
+    clinic = person()
+    clinic.sign_in(world.gp)
+    open_waiting_room(clinic)
+    clinic.mark()
+    clinic.context.set_offline(True)
+    # Playwright's offline mode leaves open sockets alone: only the page's listener can show it.
+    expect(clinic.page.locator("#connection")).to_have_text(
+        "Forbindelsen er afbrudt – forbinder igen…"
+    )
+    clinic.context.set_offline(False)
+    expect(clinic.page.locator("#connection")).to_have_text("Live")
+    assert clinic.not_reloaded()

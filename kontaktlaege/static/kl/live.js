@@ -26,6 +26,8 @@ export class LiveSocket {
     // The device's network is back: whatever socket we hold may have died with the old
     // network (a new address), so open a fresh one now rather than wait for the silence.
     addEventListener("online", () => this.renew());
+    // Say so at once when the device loses its network, not at the next failed heartbeat.
+    addEventListener("offline", () => { if (!this.closedByUs) this.onStatus("down"); });
     // The screen is back (tablets sleep and pause timers): check the link now.
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.wake();
