@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,16 +53,9 @@ def launch(playwright: Any) -> Any:
 
 def in_thread(fn: Callable[[], T]) -> T:
     """Django actions push hints with async_to_sync: keep them off Playwright's loop."""
-    from django.db import connection
+    from tests.live import in_own_thread
 
-    def run() -> T:
-        try:
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
+    return in_own_thread(fn)
 
 
 def sign_in(browser: Any, base_url: str, user: Any, init_script: str = "") -> Any:
