@@ -101,7 +101,8 @@ DATABASES = {
 }
 # PostgreSQL borrows from a psycopg pool per process, which cut the join latency with 2
 # processes at 5,000 connections from 36.8 to 21.3 ms (bench/). Otherwise connections persist
-# for the sockets' long-lived database thread; HTTP requests close theirs (asgi.py).
+# for CONN_MAX_AGE on the threads that keep running: the sockets' database thread and the kept
+# HTTP request threads (server.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
@@ -125,8 +126,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-# Seconds between full garbage collections of a server process (asgi.py); 0: Python's own rule.
+# Seconds between full garbage collections of a server process (server.py); 0: Python's own rule.
 GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
+# Idle HTTP request threads a server process keeps for the next requests (server.py).
+HTTP_THREADS_KEPT = envint("HTTP_THREADS_KEPT", 16)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
