@@ -6,119 +6,23 @@ the way kl/live.js does, and end up showing exactly what PostgreSQL holds: the c
 while they were away arrives once, nothing is lost and nothing is shown twice."""
 
 import asyncio
-import json
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.loopback import FlakyLink
 
 from .conftest import Browser, Cluster, RedisServer, start_cluster
+from .pages import ReconnectingPage
 from .test_two_processes import join
 
 pytestmark = pytest.mark.scaleout
 
 A, B = 0, 1
-WAIT = 15.0
-CLOSE_UNAUTHORISED = 4003
 
 
-class LivePage:
-    """A live page's socket as kl/live.js keeps it: it shows the newest snapshot by sequence
-    number and, when the socket closes without the page asking, opens a new one after a
-    backoff (0.5 s doubling, up to 4 s, with jitter), where the server sends a fresh snapshot.
-    No heartbeats here: reconnect and pushes alone must bring the page up to date.
-
-    `online` stands for the page's network: while it is clear, reconnect timers wait."""
-
-    def __init__(self, url: str, browser: Browser) -> None:
-        self.url = url
-        self.headers = {"Cookie": f"sessionid={browser.cookie('sessionid')}"}
-        self.origin = url.replace("ws://", "http://").split("/ws/")[0]
-        self.seq = -1
-        self.data: dict[str, Any] = {}
-        self.sockets: list[int] = []  # local port of each socket that opened
-        self.drops = 0
-        self.online = asyncio.Event()
-        self.online.set()
-        self.changed = asyncio.Event()
-        self._closed_by_us = False
-        self._task: asyncio.Task[None] | None = None
-        self._ws: ClientConnection | None = None
-
-    def start(self) -> "LivePage":
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    async def _run(self) -> None:
-        retry = 0
-        while not self._closed_by_us:
-            await self.online.wait()
-            try:
-                ws = await connect(
-                    self.url,
-                    additional_headers=self.headers,
-                    origin=self.origin,  # type: ignore[arg-type]
-                    open_timeout=WAIT,
-                )
-            except (OSError, InvalidHandshake, TimeoutError):
-                ws = None
-            if ws is not None:
-                retry = 0
-                self._ws = ws
-                self.sockets.append(ws.local_address[1])
-                self._notify()
-                try:
-                    async for raw in ws:
-                        message = json.loads(raw)
-                        if message["type"] == "snapshot" and message["seq"] >= self.seq:
-                            self.seq, self.data = message["seq"], message["data"]
-                            self._notify()
-                except ConnectionClosed:
-                    pass
-                self._ws = None
-                if self._closed_by_us:
-                    return
-                assert ws.close_code != CLOSE_UNAUTHORISED, "the server refused the page"
-                self.drops += 1
-                self._notify()
-            await asyncio.sleep(min(4.0, 0.5 * 2**retry) * (0.5 + random.random() / 2))
-            retry += 1
-
-    def _notify(self) -> None:
-        self.changed.set()
-
-    async def until(self, check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-        """Wait (without heartbeats) until `check` holds."""
-        end = time.monotonic() + timeout
-        while not check():
-            self.changed.clear()
-            left = end - time.monotonic()
-            assert left > 0, f"{what}: never happened; last snapshot seq {self.seq}: {self.data}"
-            assert self._task is not None and not self._task.done(), self._task
-            try:
-                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
-            except TimeoutError:
-                pass
-
-    async def close(self) -> None:
-        """Close as the page does when it is left: no reconnect after this."""
-        self._closed_by_us = True
-        if self._ws is not None:
-            await self._ws.close()
-        if self._task is not None:
-            if not self._task.done():
-                self._task.cancel()  # waiting to reconnect
-            await asyncio.gather(self._task, return_exceptions=True)
-
-
-def room_shown(page: LivePage) -> tuple[int, list[tuple[int, str]]]:
+def room_shown(page: ReconnectingPage) -> tuple[int, list[tuple[int, str]]]:
     return page.seq, [(e["id"], e["state"]) for e in page.data.get("entries", [])]
 
 
@@ -137,7 +41,7 @@ def consultation_view(
     return seq, state, [(text, at) for text, at in messages]
 
 
-def consultation_shown(page: LivePage) -> tuple[int, str, list[tuple[str, datetime]]]:
+def consultation_shown(page: ReconnectingPage) -> tuple[int, str, list[tuple[str, datetime]]]:
     messages = [(m["text"], datetime.fromisoformat(m["at"])) for m in page.data["messages"]]
     return page.seq, page.data["state"], messages
 
@@ -165,8 +69,8 @@ async def scenario(cluster: Cluster, proxy: FlakyLink) -> None:
         "SELECT clinic_id FROM accounts_user WHERE username = %s", "laege.norrebro"
     )
     consultation = join(employee, "Borgeren er faldet og har ondt i hoften.")
-    room = LivePage(proxy.ws("/ws/klinik/"), doctor).start()
-    waiting = LivePage(proxy.ws(f"/ws/konsultation/{consultation}/"), employee).start()
+    room = ReconnectingPage(proxy.ws("/ws/klinik/"), doctor).start()
+    waiting = ReconnectingPage(proxy.ws(f"/ws/konsultation/{consultation}/"), employee).start()
     await room.until(lambda: room_shown(room)[1] == [(consultation, "queued")], "queue shown")
     await waiting.until(lambda: waiting.data.get("state") == "queued", "waiting page open")
     assert [proxy.backend_of(page.sockets[0]) for page in (room, waiting)] == [A, A]

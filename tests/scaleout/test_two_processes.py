@@ -3,82 +3,25 @@ queue changes through Redis, and after Redis is killed and started again every o
 ends up with what the database holds (pushes are hints; the heartbeat repairs)."""
 
 import asyncio
-import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
 
 from .conftest import Browser, Cluster, RedisServer
+from .pages import Page
 
 pytestmark = pytest.mark.scaleout
 
 A, B = 0, 1
-WAIT = 15.0
-
-
-class Page:
-    """A live page's socket as kl/live.js keeps it: the newest snapshot by sequence
-    number, heartbeats that carry that number, reconnect when the socket is gone."""
-
-    def __init__(self, url: str, browser: Browser) -> None:
-        self.url = url
-        self.headers = {"Cookie": f"sessionid={browser.cookie('sessionid')}"}
-        self.origin = url.replace("ws://", "http://").split("/ws/")[0]
-        self.seq = -1
-        self.data: dict[str, Any] = {}
-        self.changed = asyncio.Event()
-        self.ws: ClientConnection | None = None
-
-    async def open(self) -> "Page":
-        self.ws = await connect(
-            self.url,
-            additional_headers=self.headers,
-            origin=self.origin,  # type: ignore[arg-type]
-        )
-        asyncio.get_running_loop().create_task(self._read(self.ws))
-        await self.until(lambda data: bool(data))
-        return self
-
-    async def _read(self, ws: ClientConnection) -> None:
-        try:
-            async for raw in ws:
-                message = json.loads(raw)
-                if message["type"] == "snapshot" and message["seq"] >= self.seq:
-                    self.seq, self.data = message["seq"], message["data"]
-                    self.changed.set()
-        except Exception:  # noqa: BLE001 - a dropped socket is reopened by heartbeat()
-            pass
-        if self.ws is ws:
-            self.ws = None
-
-    async def heartbeat(self) -> None:
-        if self.ws is None:
-            await self.open()
-        else:
-            await self.ws.send(json.dumps({"type": "ping", "seq": self.seq}))
-
-    async def until(self, check: Callable[[dict[str, Any]], bool], timeout: float = WAIT) -> None:
-        """Wait for pushes only (no heartbeat) until `check` holds."""
-        end = time.monotonic() + timeout
-        while not check(self.data):
-            self.changed.clear()
-            left = end - time.monotonic()
-            assert left > 0, f"page never got there; last snapshot: {self.data}"
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                pass
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
 
 
 def queue_ids(data: dict[str, Any]) -> list[int]:
     return [e["id"] for e in data.get("entries", [])]
+
+
+def states(page: Page) -> list[str]:
+    return [e["state"] for e in page.data.get("entries", [])]
 
 
 def join(employee: Browser, reason: str) -> int:
@@ -113,13 +56,13 @@ async def scenario(cluster: Cluster, redis: RedisServer) -> None:
     first = join(employee, "Borgeren har feber og hoste.")
     waiting = await Page(cluster.ws(A, f"/ws/konsultation/{first}/"), employee).open()
     assert waiting.data["state"] == "queued" and waiting.data["position"] == 1
-    await room.until(lambda d: queue_ids(d) == [first])
+    await room.until(lambda: queue_ids(room.data) == [first], "queue shown on B")
     assert room.data["entries"][0]["reason"] == "Borgeren har feber og hoste."
 
     # The doctor admits on B; the employee's page on A sees it.
     assert doctor.post_json(f"/klinik/konsultation/{first}/start/") == {"ok": True}
-    await waiting.until(lambda d: d["state"] == "admitted")
-    await room.until(lambda d: [e["state"] for e in d["entries"]] == ["admitted"])
+    await waiting.until(lambda: waiting.data["state"] == "admitted", "admitted shown on A")
+    await room.until(lambda: states(room) == ["admitted"], "admitted shown on B")
 
     # Redis goes away; both sides change the database meanwhile; the pushes are lost.
     redis.kill()
@@ -157,13 +100,15 @@ async def scenario(cluster: Cluster, redis: RedisServer) -> None:
             f"/klinik/konsultation/{second}/besked/", text="Jeg kommer om 5 minutter."
         ) == {"ok": True}
         try:
-            await second_page.until(lambda d, n=sent: len(d["messages"]) >= n, timeout=3)
+            await second_page.until(
+                lambda n=sent: len(second_page.data["messages"]) >= n, "message pushed", timeout=3
+            )
             break
         except AssertionError:
             assert time.monotonic() < end, "pushes never resumed after the Redis restart"
     assert doctor.post_json(f"/klinik/konsultation/{second}/start/") == {"ok": True}
-    await second_page.until(lambda d: d["state"] == "admitted")
-    await room.until(lambda d: [e["state"] for e in d["entries"]] == ["admitted"])
+    await second_page.until(lambda: second_page.data["state"] == "admitted", "admitted")
+    await room.until(lambda: states(room) == ["admitted"], "admitted shown on B")
     assert (room.seq, queue_ids(room.data)) == database_view(cluster, clinic_id)
     for page in (room, waiting, second_page):
         await page.close()
