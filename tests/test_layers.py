@@ -4,14 +4,20 @@ import time
 from kontaktlaege.layers import ProcessChannelLayer
 
 
+async def two_pages_hinted(layer: ProcessChannelLayer) -> tuple[str, str]:
+    """Two pages of clinic 1, each sent a hint; the layer sweeps on every call."""
+    layer.sweep_interval = 0.0
+    a, b = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("clinic-1", a)
+    await layer.group_add("clinic-1", b)
+    await layer.group_send("clinic-1", {"type": "clinic.hint", "seq": 1})
+    return a, b
+
+
 def test_group_send_reaches_members_and_expired_messages_are_still_swept() -> None:
     async def scenario() -> None:
         layer = ProcessChannelLayer(expiry=0)
-        layer.sweep_interval = 0.0
-        a, b = await layer.new_channel(), await layer.new_channel()
-        await layer.group_add("clinic-1", a)
-        await layer.group_add("clinic-1", b)
-        await layer.group_send("clinic-1", {"type": "clinic.hint", "seq": 1})
+        a, b = await two_pages_hinted(layer)
         assert layer.channels[a].qsize() == 1 and layer.channels[b].qsize() == 1
         time.sleep(0.01)  # both messages are now past their zero-second expiry
         layer._clean_expired()
@@ -52,11 +58,7 @@ def test_memberships_expire_after_group_expiry_and_only_then() -> None:
 def test_messages_not_yet_expired_stay_and_drained_channels_are_forgotten() -> None:
     async def scenario() -> None:
         layer = ProcessChannelLayer(expiry=60)
-        layer.sweep_interval = 0.0
-        a, b = await layer.new_channel(), await layer.new_channel()
-        await layer.group_add("clinic-1", a)
-        await layer.group_add("clinic-1", b)
-        await layer.group_send("clinic-1", {"type": "clinic.hint", "seq": 1})
+        a, b = await two_pages_hinted(layer)
         layer._clean_expired()
         assert layer.channels[a].qsize() == 1 and set(layer.groups["clinic-1"]) == {a, b}
         assert await layer.receive(a) == {"type": "clinic.hint", "seq": 1}
