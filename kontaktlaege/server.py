@@ -64,11 +64,13 @@ class HTTPHandler(ASGIHandler):
             return
         try:
             response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
-            await self.send_response(response, send)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:  # closed once its content has gone out (or failed to)
+                    await sync_to_async(response.close, thread_sensitive=True)()
         finally:
             body_file.close()
-        if response.streaming:  # closed once its content has gone out
-            await sync_to_async(response.close, thread_sensitive=True)()
 
     def respond(self, scope: Any, body_file: Any) -> HttpResponseBase:
         signals.request_started.send(sender=self.__class__, scope=scope)
