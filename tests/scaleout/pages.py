@@ -13,10 +13,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from kontaktlaege.consultations.sockets import CLOSE_UNAUTHORISED
+
 from .conftest import Browser
 
-WAIT = 15.0
-CLOSE_UNAUTHORISED = 4003
+WAIT = 15.0  # seconds a page may take to show a change on a busy machine; not a performance bar
 
 
 class SnapshotPage:

@@ -12,12 +12,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from .conftest import Browser, Cluster
+from .pages import WAIT
 from .test_two_processes import join
 
 pytestmark = pytest.mark.scaleout
 
 A, B = 0, 1
-WAIT = 15.0
 SDP_OFFER = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 SDP_ANSWER = "v=0\r\no=- 1894739001835927473 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 CANDIDATE: dict[str, Any] = {
