@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kontaktlaege.consultations.context_processors.live_pages",
             ],
         },
     },
@@ -220,7 +221,10 @@ REASON_MAX_LENGTH = envint("REASON_MAX_LENGTH", 500)
 MESSAGE_MAX_LENGTH = envint("MESSAGE_MAX_LENGTH", 300)
 # A waiting person whose socket is gone keeps the place in the queue this long.
 QUEUE_GRACE_SECONDS = envint("QUEUE_GRACE_SECONDS", 180)
-HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 15)
+# Live pages ping this often; unanswered for 3 s, the connection counts as dead (kl/live.js).
+# 10 s notices a silently dead connection within 13 s: a page is back in sync within 5 s of
+# a 10 s network drop however the drop fell between two pings (PRODUCT §5; bench/reconnect.py).
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
 # Each server process reads the sequence numbers of the clinics it has pages open for this
 # often (one query for all of them): heartbeats are answered from it, and a push lost on the
 # way (e.g. while Redis restarts) is repaired within this time.

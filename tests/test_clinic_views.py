@@ -54,6 +54,15 @@ def test_waiting_room_page(world, as_user, queued) -> None:  # type: ignore[no-u
     assert response.context["room"].clinic == world.clinic
 
 
+def test_live_pages_ping_at_the_servers_interval(world, as_user, queued, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HEARTBEAT_SECONDS = 7
+    for user, url in [
+        (world.gp, reverse("consultations:waiting_room")),
+        (world.carer, reverse("consultations:consultation", args=[queued.pk])),
+    ]:
+        assert '<body data-heartbeat-ms="7000">' in as_user(user).get(url).content.decode()
+
+
 def test_admit_message_and_end(world, as_user, queued) -> None:  # type: ignore[no-untyped-def]
     gp = as_user(world.gp)
     response = gp.post(

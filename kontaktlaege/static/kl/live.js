@@ -2,16 +2,18 @@
 // Pushes carry a sequence number; the page renders snapshots only, so a lost push or a
 // reconnect is repaired by asking the server for the current state.
 
-// Tests shorten the heartbeat (window.klHeartbeatMs); the other times follow from it.
-const HEARTBEAT_MS = window.klHeartbeatMs || 15000;
+// The server's interval (settings.HEARTBEAT_SECONDS, on <body>); tests shorten it with
+// window.klHeartbeatMs. The other times follow from it.
+const HEARTBEAT_MS = window.klHeartbeatMs || Number(document.body.dataset.heartbeatMs) || 10000;
 // A ping unanswered this long means the link is dead although the socket does not know it:
-// after a network drop a TCP connection can stay half-open for minutes.
-const ANSWER_MS = Math.min(5000, HEARTBEAT_MS);
+// after a network drop a TCP connection can stay half-open for minutes. Heartbeat + answer
+// is how long a silently dead connection can go unnoticed (10 + 3 s by default).
+const ANSWER_MS = Math.min(3000, HEARTBEAT_MS);
 // A connection attempt that hangs this long is given up and made again.
 const CONNECT_MS = 2 * ANSWER_MS;
 // The longest wait between attempts, so that however long the network was gone, the page
 // is back in sync within about this long of its return (PRODUCT §5: within 5 s).
-const MAX_BACKOFF_MS = 4000;
+const MAX_BACKOFF_MS = 3000;
 
 export class LiveSocket {
   constructor(path, { onSnapshot, onMessage, onStatus }) {
