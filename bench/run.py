@@ -10,6 +10,8 @@ employees join queues through the real HTTP flow and leave again. For each setup
   (at 5,000 pages: 500 a second), so the server carries that load while it is measured;
 - queue joins per second sustained (each join counted once all its pages have it);
 - memory per idle connection (RSS growth of the server processes / connections);
+- idle CPU: the server processes' CPU over one heartbeat interval with the pages open and
+  nothing else happening (heartbeats, polls, timers), as a share of one core;
 - where the latency goes: when the join request itself was answered ("answered": pages
   usually have the change before the employee's browser has its redirect), and the
   product's smallest HTTP request (GET /healthz) as the floor any HTTP join starts from.
@@ -50,7 +52,9 @@ PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 PAGES_PER_CLINIC = 5
-HEARTBEAT = 10  # seconds: the product's default, given to the servers too (base_env)
+# Seconds between a page's pings: the product's default unless HEARTBEAT_SECONDS says
+# otherwise; the servers are told the same (base_env).
+HEARTBEAT = int(os.environ.get("HEARTBEAT_SECONDS", "10"))
 CONNECT_BATCH = 20
 CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts the bare secret
 SECRET_KEY = "bench-" + secrets.token_urlsafe(32)
@@ -448,6 +452,16 @@ def rss_kb(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        # Fields after the command's closing parenthesis: utime and stime are 14th and 15th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -489,6 +503,10 @@ async def measure(
         opened = size
         await asyncio.sleep(1.0)
         rss = rss_kb(setup.pids)
+        # One heartbeat interval with the pages open and nothing else: what they cost idle.
+        cpu0 = cpu_seconds(setup.pids)
+        await asyncio.sleep(HEARTBEAT)
+        idle_cpu = (cpu_seconds(setup.pids) - cpu0) / HEARTBEAT
         latencies: list[float] = []
         answers: list[float] = []
         failures = 0
@@ -528,13 +546,14 @@ async def measure(
             "failures": failures,
             "connect_s": connect_s,
             "kb_per_conn": (rss - rss0) / size,
+            "idle_cpu": idle_cpu,
         }
         lv = result["levels"][size]
         print(
             f"  {setup.name}: {size} pages / {clinics} clinics: connect {connect_s:.1f}s, "
             f"p50 {lv['p50_ms']:.1f} ms, p99 {lv['p99_ms']:.1f} ms "
             f"(join request answered: p50 {lv['answer_p50_ms']:.1f} ms), "
-            f"{lv['kb_per_conn']:.1f} KB/conn, {failures} failures",
+            f"{lv['kb_per_conn']:.1f} KB/conn, idle CPU {lv['idle_cpu']:.0%}, {failures} failures",
             flush=True,
         )
     # Sustained joins: `workers` employees join back to back for tput_seconds.
@@ -668,6 +687,7 @@ def table(results: list[dict], sizes: list[int]) -> str:
     for s in sizes:
         head += [f"p50@{s}", f"p99@{s}"]
     head += [f"answered@{sizes[-1]}", "GET floor", "joins/s", f"KB/conn@{sizes[-1]}"]
+    head += [f"idle CPU@{sizes[-1]}"]
     rows = [head]
     for r in results:
         row = [r["name"]]
@@ -680,6 +700,7 @@ def table(results: list[dict], sizes: list[int]) -> str:
             f"{floor:.1f} ms" if floor is not None else "-",
             f"{r['joins_per_s']:.0f}",
             f"{r['levels'][sizes[-1]]['kb_per_conn']:.1f}",
+            f"{r['levels'][sizes[-1]]['idle_cpu']:.0%}",
         ]
         rows.append(row)
         if base is not None and r is not base:
@@ -693,6 +714,8 @@ def table(results: list[dict], sizes: list[int]) -> str:
             ratio.append(
                 f"{r['levels'][sizes[-1]]['kb_per_conn'] / b_kb:.1f}×" if b_kb > 0 else "-"
             )
+            b_cpu = base["levels"][sizes[-1]]["idle_cpu"]
+            ratio.append(f"{r['levels'][sizes[-1]]['idle_cpu'] / b_cpu:.1f}×" if b_cpu > 0 else "-")
             rows.append(ratio)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join(

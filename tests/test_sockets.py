@@ -1,7 +1,9 @@
 """The live sockets through the real ASGI application: who may connect, snapshots with
 sequence numbers on every change, re-sync on a stale ping, and Danish errors for bad input."""
 
+import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -165,6 +167,36 @@ def test_stale_ping_gets_a_fresh_snapshot(world, as_user) -> None:  # type: igno
         assert await receive(comm) == {"type": "pong", "seq": fresh["seq"]}
         await comm.send_json_to({"type": "sync"})
         assert (await receive(comm))["seq"] == fresh["seq"]
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    """Heartbeats of up-to-date pages are answered from memory: they do not queue behind
+    database work (a slow snapshot read of another clinic, say)."""
+
+    async def scenario() -> None:
+        comm = socket("/ws/klinik/", as_user(world.gp))
+        assert (await comm.connect(timeout=WAIT))[0]
+        seq = (await receive(comm))["seq"]
+        await comm.send_json_to({"type": "ping", "seq": seq})  # checked with the database
+        assert await receive(comm) == {"type": "pong", "seq": seq}
+
+        held, release = threading.Event(), threading.Event()
+
+        def busy() -> None:
+            held.set()
+            release.wait(2 * WAIT)
+
+        blocker = asyncio.ensure_future(db(busy)())
+        await asyncio.get_running_loop().run_in_executor(None, held.wait, WAIT)
+        try:
+            await comm.send_json_to({"type": "ping", "seq": seq})
+            assert await receive(comm) == {"type": "pong", "seq": seq}
+        finally:
+            release.set()
+            await blocker
         await comm.disconnect()
 
     run(scenario)
