@@ -169,7 +169,7 @@ def test_a_silent_network_drop_is_noticed_and_repaired(
     what changed meanwhile, without a reload."""
     with FlakyLink(urllib.parse.urlsplit(live_url).port or 80) as link:
         clinic = person(link.base)
-        # Heartbeats every second rather than 15 s: the same logic, in test time.
+        # Heartbeats every second rather than 10 s: the same logic, in test time.
         clinic.context.add_init_script("window.klHeartbeatMs = 1000")
         page = clinic.page
         clinic.sign_in(world.gp)
