@@ -4,12 +4,10 @@ One event loop carries every socket of the process, so anything that holds it up
 thread, a hop between the loop and a thread, a full garbage collection) is paid by all pages
 at once. The figures behind each choice come from bench/run.py (see README, "Measured")."""
 
-import asyncio
 import gc
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -20,13 +18,6 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import connections
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
-
-# The event loop serving the current request, as seen from the thread doing its synchronous
-# work: what the request has for the loop (pushes, events.py) is handed over without waiting
-# for the loop's turn. Unset elsewhere (sockets, commands, the scheduler, tests' own calls).
-serving_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar(
-    "serving_loop", default=None
-)
 
 
 class HTTPHandler(ASGIHandler):
@@ -51,7 +42,6 @@ class HTTPHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         executor = self.idle.pop() if self.idle else ThreadPoolExecutor(1, "http")
-        serving_loop.set(asyncio.get_running_loop())
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)

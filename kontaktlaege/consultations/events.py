@@ -1,15 +1,11 @@
 """Push hints to open pages after a transaction commits. A hint only carries a sequence
 number: the page (or its socket consumer) re-reads the state from the database."""
 
-import asyncio
 import logging
-from concurrent.futures import Future
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-
-from kontaktlaege.server import serving_loop
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +22,12 @@ def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    loop = serving_loop.get()
     try:
-        if loop is None:
-            async_to_sync(layer.group_send)(group, message)
-            return
-        # A request's thread: the loop sends the push when it gets to it, and the request
-        # goes on rather than wait for the loop's turn (and for a slow Redis).
-        sending = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-        sending.add_done_callback(lambda done: _lost_if_failed(group, done))
-    except Exception as error:
-        _lost(group, error)
-
-
-def _lost_if_failed(group: str, sending: Future) -> None:
-    error = None if sending.cancelled() else sending.exception()
-    if error is not None:
-        _lost(group, error)
-
-
-def _lost(group: str, error: BaseException) -> None:
-    # The change is committed; pages catch up on the next sequence poll or heartbeat (e.g.
-    # while Redis restarts). A lost hint must not turn a saved change into an error page.
-    log.warning("push lost for %s", group.split("-")[0], exc_info=error)
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        # The change is committed; pages catch up on their next heartbeat (e.g. while
+        # Redis restarts). A lost hint must not turn a saved change into an error page.
+        log.warning("push lost for %s", group.split("-")[0], exc_info=True)
 
 
 def clinic_changed(clinic_id: int, seq: int) -> None:
