@@ -681,42 +681,42 @@ def run_setup(kind: str, tmp: Path, args: argparse.Namespace) -> dict | None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
+def ratio(value: float, base: float, digits: int = 1) -> str:
+    return f"{value / base:.{digits}f}×" if base > 0 else "-"
+
+
 def table(results: list[dict], sizes: list[int]) -> str:
     base = next((r for r in results if r["name"].startswith("baseline")), None)
+    top = sizes[-1]
     head = ["setup"]
     for s in sizes:
         head += [f"p50@{s}", f"p99@{s}"]
-    head += [f"answered@{sizes[-1]}", "GET floor", "joins/s", f"KB/conn@{sizes[-1]}"]
-    head += [f"idle CPU@{sizes[-1]}"]
+    head += [f"answered@{top}", "GET floor", "joins/s", f"KB/conn@{top}", f"idle CPU@{top}"]
     rows = [head]
     for r in results:
         row = [r["name"]]
         for s in sizes:
             lv = r["levels"][s]
             row += [f"{lv['p50_ms']:.1f} ms", f"{lv['p99_ms']:.1f} ms"]
-        floor = r.get("floor_ms")
+        floor, last = r.get("floor_ms"), r["levels"][top]
         row += [
-            f"{r['levels'][sizes[-1]]['answer_p50_ms']:.1f} ms",
+            f"{last['answer_p50_ms']:.1f} ms",
             f"{floor:.1f} ms" if floor is not None else "-",
             f"{r['joins_per_s']:.0f}",
-            f"{r['levels'][sizes[-1]]['kb_per_conn']:.1f}",
-            f"{r['levels'][sizes[-1]]['idle_cpu']:.0%}",
+            f"{last['kb_per_conn']:.1f}",
+            f"{last['idle_cpu']:.0%}",
         ]
         rows.append(row)
         if base is not None and r is not base:
-            ratio = ["  × baseline"]
+            ratios = ["  × baseline"]
             for s in sizes:
                 for key in ("p50_ms", "p99_ms"):
-                    ratio.append(f"{r['levels'][s][key] / base['levels'][s][key]:.1f}×")
-            ratio += ["", ""]
-            ratio.append(f"{r['joins_per_s'] / base['joins_per_s']:.2f}×")
-            b_kb = base["levels"][sizes[-1]]["kb_per_conn"]
-            ratio.append(
-                f"{r['levels'][sizes[-1]]['kb_per_conn'] / b_kb:.1f}×" if b_kb > 0 else "-"
-            )
-            b_cpu = base["levels"][sizes[-1]]["idle_cpu"]
-            ratio.append(f"{r['levels'][sizes[-1]]['idle_cpu'] / b_cpu:.1f}×" if b_cpu > 0 else "-")
-            rows.append(ratio)
+                    ratios.append(ratio(r["levels"][s][key], base["levels"][s][key]))
+            ratios += ["", "", ratio(r["joins_per_s"], base["joins_per_s"], 2)]
+            ratios += [
+                ratio(last[key], base["levels"][top][key]) for key in ("kb_per_conn", "idle_cpu")
+            ]
+            rows.append(ratios)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
