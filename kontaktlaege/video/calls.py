@@ -73,25 +73,19 @@ def _grace() -> timedelta:
     return timedelta(seconds=grace_seconds())
 
 
-def roster(consultation_id: int, *, exclude: str = "") -> list[dict[str, Any]]:
-    labels = role_labels()
-    return [
-        {
-            "id": m.peer_id,
-            "role": m.role,
-            "role_label": labels[m.role],
-            "name": m.name,
-            "away": not m.channel_name,
-        }
-        for m in CallMember.objects.filter(consultation_id=consultation_id)
-        .exclude(peer_id=exclude)
-        .order_by("joined_at", "pk")
-    ]
+def roster(consultation_id: int, peer_id: str) -> tuple[int | None, list[dict[str, Any]]]:
+    """The participant's own place in the join order and the others, in that order."""
+    members = list(CallMember.objects.filter(consultation_id=consultation_id).order_by("pk"))
+    own = next((m.pk for m in members if m.peer_id == peer_id), None)
+    return own, [member_info(m) for m in members if m.peer_id != peer_id]
 
 
 def member_info(member: CallMember) -> dict[str, Any]:
+    # "order" is the join order (joins are serialised by the consultation's row lock): of any
+    # two participants the later one makes the offer, so the two never offer at once.
     return {
         "id": member.peer_id,
+        "order": member.pk,
         "role": member.role,
         "role_label": role_labels()[member.role],
         "name": member.name,

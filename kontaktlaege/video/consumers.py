@@ -109,13 +109,14 @@ class CallConsumer(LiveSocket):
         )
 
     async def send_roster(self) -> None:
-        peers = await database_sync_to_async(calls.roster)(
-            self.consultation_id, exclude=self.peer_id
+        order, peers = await database_sync_to_async(calls.roster)(
+            self.consultation_id, self.peer_id
         )
         await self.send_json(
             {
                 "type": "call",
                 "you": self.peer_id,
+                "order": order,
                 "peers": peers,
                 "ice_servers": ice_servers(self.principal.key),
                 "grace_seconds": calls.grace_seconds(),

@@ -2,7 +2,10 @@
 waits, the doctor presses "Start", both see and hear each other; a relative joins by a
 one-time link; the doctor ends the call; "Log borger ud" leaves nothing behind."""
 
+import json
+import re
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -35,6 +38,16 @@ MEDIA = """async () => {
 }"""
 
 
+# What a failed test reports: each connection's signaling and ICE states.
+STATES = """() => window.klVideo && {
+  order: window.klVideo.order,
+  peers: [...window.klVideo.peers.values()].map((p) => ({
+    order: p.info && p.info.order, signaling: p.pc.signalingState,
+    ice: p.pc.iceConnectionState, gathering: p.pc.iceGatheringState, away: p.away,
+  })),
+}"""
+
+
 def eventually(check: Any, what: str, timeout: float = 30) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -58,11 +71,16 @@ def sees_and_hears(page: Any, peers: int) -> None:
         )
         return media if ok else None
 
-    before = {m["id"]: m["frames"] for m in eventually(playing, f"{peers} remote videos")}
-    eventually(
-        lambda: (m := playing()) and all(x["frames"] > before.get(x["id"], 0) for x in m),
-        "frames keep being decoded",
-    )
+    try:
+        before = {m["id"]: m["frames"] for m in eventually(playing, f"{peers} remote videos")}
+        eventually(
+            lambda: (m := playing()) and all(x["frames"] > before.get(x["id"], 0) for x in m),
+            "frames keep being decoded",
+        )
+    except AssertionError as failure:
+        raise AssertionError(
+            f"{failure}; the page's connections: {page.evaluate(STATES)}"
+        ) from None
 
 
 def sign_in(browser: Any, base_url: str, user: Any) -> Any:
@@ -74,7 +92,9 @@ def sign_in(browser: Any, base_url: str, user: Any) -> Any:
     return page
 
 
-def start_call(world: World, video_server: str, chromium: Any) -> tuple[Consultation, Any, Any]:
+def start_call(
+    world: World, video_server: str, chromium: Any, taps: "tuple[Tap, Tap] | None" = None
+) -> tuple[Consultation, Any, Any]:
     c = live.in_own_thread(
         lambda: actions.join_queue(
             world.carer,
@@ -88,6 +108,9 @@ def start_call(world: World, video_server: str, chromium: Any) -> tuple[Consulta
     employee.goto(f"/konsultation/{c.pk}/")
     employee.wait_for_selector("#queue-number:text('1')")
     doctor = sign_in(chromium, video_server, world.gp)
+    if taps is not None:
+        for page, tap in zip((employee, doctor), taps, strict=True):
+            page.route_web_socket(re.compile(r"/ws/video/"), tap)
     doctor.goto("/klinik/")
     doctor.click(f'li.entry[data-id="{c.pk}"] form[data-action="admit"] button')
     doctor.wait_for_url(f"**/klinik/konsultation/{c.pk}/video/")
@@ -154,5 +177,89 @@ def test_a_peer_gone_past_the_grace_period_ends_the_call_for_the_other(
     status = doctor.locator("#call-status")
     eventually(lambda: status.inner_text() == "Den anden part har forladt opkaldet", "left notice")
     assert doctor.evaluate("() => window.klVideo.pcs.size") == 0
+    for page in (doctor, employee):
+        page.context.close()
+
+
+class Tap:
+    """Stands between one page and its call socket: counts what the page sends, and loses or
+    holds messages of a type on their way to the page (a channel layer delivers at most
+    once, and in any order across processes)."""
+
+    def __init__(self, *, lose: str = "", hold: str = "") -> None:
+        self.lose, self.hold = lose, hold
+        self.lost = 0
+        self.held: list[str] = []
+        self.sent: Counter[str] = Counter()
+        self.received: Counter[str] = Counter()
+        self.route: Any = None
+
+    def __call__(self, route: Any) -> None:
+        self.route = route
+        server = route.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            self.sent[json.loads(message).get("type", "")] += 1
+            server.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            kind = json.loads(message).get("type", "")
+            if kind == self.lose and not self.lost:
+                self.lost += 1
+            elif kind == self.hold:
+                self.held.append(str(message))
+            else:
+                self.received[kind] += 1
+                route.send(message)
+
+        route.on_message(to_server)
+        server.on_message(to_page)
+
+    def release(self) -> None:
+        self.hold = ""
+        for message in self.held:
+            self.route.send(message)
+
+
+def pumped(page: Any, check: Any) -> Any:
+    """A check for eventually() that first lets Playwright run the taps for a moment."""
+
+    def run() -> Any:
+        page.wait_for_timeout(100)
+        return check()
+
+    return run
+
+
+def test_a_lost_answer_is_negotiated_again(world: World, video_server: str, chromium: Any) -> None:
+    taps = (Tap(lose="answer"), Tap(lose="answer"))
+    c, employee, doctor = start_call(world, video_server, chromium, taps)
+    sees_and_hears(doctor, 1)
+    sees_and_hears(employee, 1)
+    # Only the one who made the offer gets an answer: one was lost, the offer went again.
+    assert sum(tap.lost for tap in taps) == 1
+    for page in (doctor, employee):
+        page.context.close()
+
+
+def test_the_first_to_join_never_offers_so_the_two_never_offer_at_once(
+    world: World, video_server: str, chromium: Any
+) -> None:
+    taps = (Tap(hold="offer"), Tap(hold="offer"))
+    c, employee, doctor = start_call(world, video_server, chromium, taps)
+    pages = dict(zip(taps, (employee, doctor), strict=True))
+    # The later to join calls the first; hold that offer on its way.
+    first = eventually(pumped(doctor, lambda: next((t for t in taps if t.held), None)), "an offer")
+    # Meanwhile the first learns of the later from a fresh roster: it must still not offer.
+    pages[first].evaluate("() => window.klVideo.send({ type: 'sync' })")
+    eventually(pumped(doctor, lambda: first.received["call"] == 2), "the second roster")
+    pages[first].wait_for_timeout(500)
+    for tap in taps:
+        tap.release()
+    sees_and_hears(doctor, 1)
+    sees_and_hears(employee, 1)
+    later = next(t for t in taps if t is not first)
+    assert first.sent["offer"] == 0
+    assert later.sent["offer"] >= 1
     for page in (doctor, employee):
         page.context.close()

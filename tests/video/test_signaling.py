@@ -133,6 +133,10 @@ def test_roster_lists_the_others_with_ice_servers(world: World) -> None:
         assert [p["id"] for p in call["peers"]] == [doctor.id]
         assert call["peers"][0]["name"] == "Anne Holm"
         assert call["ice_servers"] == []
+        # Both ends learn the join order, by which the later one makes the offer.
+        assert call["order"] > call["peers"][0]["order"]
+        joined_msg = await doctor.receive_until("peer-joined")
+        assert joined_msg["peer"]["order"] == call["order"]
         await employee.comm.disconnect()
         # A dropped socket is "away", not gone: the place is kept for the grace period.
         away = await doctor.receive_until("peer-away")

@@ -1,9 +1,13 @@
 // A mesh video call: one RTCPeerConnection per other participant, negotiated with the
-// "perfect negotiation" pattern over the call socket (the server only relays). On ICE
-// failure the connection is restarted; a peer away longer than the grace period is dropped.
+// "perfect negotiation" pattern over the call socket (the server only relays). Of any two
+// participants the later to join makes the first offer. On ICE failure the connection is
+// restarted; a peer away longer than the grace period is dropped.
 import { LiveSocket } from "/static/kl/live.js";
 
 const LIVE_ICE = new Set(["connected", "completed"]);
+// The relay delivers at most once: an offer still unanswered, or a connection that has not
+// had a single candidate from the other side, this long after our offer is negotiated again.
+const ANSWER_WAIT_MS = 5000;
 
 export class VideoCall {
   constructor(panel, { onEnded = () => {} } = {}) {
@@ -82,13 +86,13 @@ export class VideoCall {
   onRoster(m) {
     this.iceServers = m.ice_servers;
     this.graceMs = m.grace_seconds * 1000;
+    this.order = m.order;
     const present = new Set(m.peers.map((peer) => peer.id));
     for (const id of this.peers.keys()) if (!present.has(id)) this.removePeer(id, true);
     for (const info of m.peers) {
       const p = this.peers.get(info.id);
-      // A newcomer calls everyone already there; the others answer.
-      if (!p) this.addPeer(info.id, info, true);
-      else this.setInfo(p, info);
+      if (p) this.setInfo(p, info);
+      else if (this.weCall(info)) this.addPeer(info.id, info, true);
       if (info.away) this.onPeerAway(info.id);
     }
     // Back after our own socket dropped: repair what failed meanwhile.
@@ -98,18 +102,35 @@ export class VideoCall {
     this.render();
   }
 
+  // The later of two participants to join makes the first offer. Both ends know the join
+  // order from the server, so they never offer at once: when they did, Chromium could lose
+  // the ICE candidates of the side that took its offer back, and the call stayed dark.
+  weCall(info) { return this.order != null && info.order < this.order; }
+
   onPeerBack(info) {
     const p = this.peers.get(info.id);
-    if (!p) { this.leftNotice = false; this.render(); return; } // they will call us
+    if (!p) {
+      this.leftNotice = false;
+      if (this.weCall(info)) this.addPeer(info.id, info, true);
+      this.render();
+      return; // else they will call us
+    }
     clearTimeout(p.awayTimer);
+    p.away = false;
     this.setInfo(p, info);
-    if (["failed", "disconnected"].includes(p.pc.iceConnectionState)) this.restart(p);
+    const state = p.pc.iceConnectionState;
+    // Back with the same page: what failed while they were away is repaired now, and so is
+    // a first offer of ours they may not have had.
+    if (["failed", "disconnected"].includes(state) || (state === "new" && this.weCall(info))) {
+      this.restart(p);
+    }
     this.render();
   }
 
   onPeerAway(id) {
     const p = this.peers.get(id);
     if (!p) return;
+    p.away = true;
     clearTimeout(p.awayTimer);
     p.awayTimer = setTimeout(() => this.removePeer(id, true), this.graceMs);
   }
@@ -128,6 +149,7 @@ export class VideoCall {
         p.makingOffer = true;
         await pc.setLocalDescription();
         this.send({ type: "offer", to: id, sdp: pc.localDescription.sdp });
+        this.awaitAnswer(p);
       } catch (err) {
         console.warn("video: offer failed", err);
       } finally {
@@ -170,11 +192,34 @@ export class VideoCall {
     for (const track of this.local.getTracks()) p.pc.addTrack(track, this.local);
   }
 
+  // Our offer or its answer, or the candidates, may have been lost on the way (the peer's
+  // socket was away, a server restarted): negotiate again rather than wait for ever.
+  awaitAnswer(p) {
+    clearTimeout(p.answerTimer);
+    p.answerTimer = setTimeout(() => {
+      if (this.stopped || this.peers.get(p.id) !== p) return;
+      const { pc } = p;
+      if (p.away || this.socketDown) this.awaitAnswer(p); // ask again when they can hear it
+      else if (pc.signalingState === "have-local-offer" || pc.iceConnectionState === "new") {
+        this.restart(p);
+      }
+    }, ANSWER_WAIT_MS);
+  }
+
+  // Negotiate again: an offer still unanswered is sent once more (taking it back would leave
+  // a peer that did answer it with a session we no longer hold); otherwise a new offer with
+  // new ICE credentials.
   restart(p) {
     p.reconnecting = true;
     this.send({ type: "restart", to: p.id });
-    p.pc.restartIce();
     this.render();
+    const { pc } = p;
+    if (pc.signalingState === "have-local-offer" && pc.localDescription) {
+      this.send({ type: "offer", to: p.id, sdp: pc.localDescription.sdp });
+      this.awaitAnswer(p);
+    } else {
+      pc.restartIce();
+    }
   }
 
   async onDescription(p, { type, sdp }) {
@@ -217,6 +262,7 @@ export class VideoCall {
     if (!p) return;
     clearTimeout(p.awayTimer);
     clearTimeout(p.restartTimer);
+    clearTimeout(p.answerTimer);
     p.pc.close();
     p.tile.remove();
     this.peers.delete(id);
