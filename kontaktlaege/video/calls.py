@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,7 +90,7 @@ def member_info(member: CallMember) -> dict[str, Any]:
         "role": member.role,
         "role_label": role_labels()[member.role],
         "name": member.name,
-        "away": not member.channel_name,
+        "away": member.away_since is not None,
     }
 
 
@@ -105,13 +106,14 @@ def join(principal: Principal, consultation_id: int, peer_id: str, channel: str)
         if consultation.state != S.ADMITTED:
             return "inactive"
         members = CallMember.objects.filter(consultation=consultation)
-        members.filter(channel_name="", away_since__lt=timezone.now() - _grace()).delete()
+        members.filter(away_since__lt=timezone.now() - _grace()).delete()
         existing = members.filter(peer_id=peer_id).first()
         if existing is not None:
             if existing.principal != principal.key:
                 return "forbidden"
             existing.channel_name, existing.away_since = channel, None
-            existing.save(update_fields=["channel_name", "away_since"])
+            existing.seen_at = timezone.now()
+            existing.save(update_fields=["channel_name", "away_since", "seen_at"])
             return "ok"
         if members.count() >= MAX_PARTICIPANTS:
             return "full"
@@ -154,7 +156,9 @@ def may_signal(principal: Principal, consultation_id: int, channel: str) -> str:
 def channel_of(consultation_id: int, peer_id: str) -> str:
     """The socket of a peer in this call ("" if unknown or away)."""
     return (
-        CallMember.objects.filter(consultation_id=consultation_id, peer_id=peer_id)
+        CallMember.objects.filter(
+            consultation_id=consultation_id, peer_id=peer_id, away_since__isnull=True
+        )
         .values_list("channel_name", flat=True)
         .first()
         or ""
@@ -169,6 +173,37 @@ def away(consultation_id: int, peer_id: str, channel: str) -> bool:
             consultation_id=consultation_id, peer_id=peer_id, channel_name=channel
         ).update(channel_name="", away_since=timezone.now())
     )
+
+
+def silent_after() -> timedelta:
+    """A participant unheard this long is away although its socket never closed: the server
+    process holding that socket died (the page itself pings every HEARTBEAT_SECONDS)."""
+    return timedelta(seconds=3 * settings.HEARTBEAT_SECONDS + 5)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    back: bool  # this participant had been taken for away and is not
+    gone: list[str]  # others now taken for away: their heartbeats stopped
+
+
+def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
+    """A participant's ping: it is alive; and whoever in the call has gone silent is away.
+    The sockets of a dead process never close, so the survivors' heartbeats find them."""
+    now = timezone.now()
+    members = CallMember.objects.filter(consultation_id=consultation_id)
+    own = members.filter(peer_id=peer_id, channel_name=channel)
+    back = bool(own.filter(away_since__isnull=False).update(away_since=None, seen_at=now))
+    if not back:
+        own.update(seen_at=now)
+    silent = members.filter(away_since__isnull=True, seen_at__lt=now - silent_after())
+    gone = [
+        other
+        for other in silent.values_list("peer_id", flat=True)
+        # The same test again: it may have been heard from meanwhile.
+        if silent.filter(peer_id=other).update(away_since=F("seen_at"))
+    ]
+    return Heartbeat(back=back, gone=gone)
 
 
 def leave(consultation_id: int, peer_id: str) -> None:

@@ -95,6 +95,17 @@ class CallConsumer(LiveSocket):
             ):
                 await self._announce("away")
 
+    async def _heartbeat(self) -> None:
+        beat = await database_sync_to_async(calls.heartbeat)(
+            self.consultation_id, self.peer_id, self.channel_name
+        )
+        if beat.back:
+            await self._announce("joined")
+        for peer_id in beat.gone:
+            await self.channel_layer.group_send(
+                self.group, {"type": "video.peer", "event": "away", "peer": {"id": peer_id}}
+            )
+
     async def _announce(self, event: str) -> None:
         info = {"id": self.peer_id}
         if event == "joined":
@@ -165,11 +176,13 @@ class CallConsumer(LiveSocket):
 
     async def handle(self, content: dict[str, Any]) -> None:
         kind = content["type"]
-        if kind in ("ping", "sync"):
-            if kind == "sync":
-                await self.send_roster()
-            else:
-                await self.send_json({"type": "pong", "seq": content.get("seq")})
+        if kind == "sync":
+            await self.send_roster()
+            return
+        if kind == "ping":
+            await self.send_json({"type": "pong", "seq": content.get("seq")})
+            if self.joined and self.heartbeat_due(client_is_current=True):
+                await self._heartbeat()
             return
         allowed = await database_sync_to_async(calls.may_signal)(
             self.principal, self.consultation_id, self.channel_name

@@ -3,6 +3,7 @@ consultation, checks every message, and refuses malformed or oversized ones in D
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.utils import timezone
 
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions
@@ -356,5 +358,44 @@ def test_every_message_is_authorised_again(world: World) -> None:
         assert (await employee.receive_until("peer-left"))["peer"]["id"] == doctor.id
         assert await employee.nothing()
         await employee.comm.disconnect()
+
+    run(scenario())
+
+
+def test_a_participant_whose_heartbeats_stopped_is_away_until_heard_again(world: World) -> None:
+    """Its server process died: the socket never closed, so nobody said it left. The others'
+    heartbeats find it silent; if it was alive after all, its own next heartbeat brings it
+    back."""
+    c = admitted(world)
+
+    def silence(peer_id: str) -> None:
+        long_ago = timezone.now() - calls.silent_after() - timedelta(seconds=1)
+        CallMember.objects.filter(peer_id=peer_id).update(seen_at=long_ago)
+
+    async def scenario() -> None:
+        doctor = await joined(c.pk, world.gp)
+        employee = await joined(c.pk, world.carer)
+        await doctor.receive_until("peer-joined")
+        await database_sync_to_async(silence)(employee.id)
+        await doctor.send({"type": "ping", "seq": 0})
+        assert (await doctor.receive())["type"] == "pong"
+        assert await doctor.receive() == {"type": "peer-away", "peer": {"id": employee.id}}
+        # Nothing is relayed to it meanwhile, and the roster says it is away.
+        await doctor.send({"type": "offer", "to": employee.id, "sdp": SDP})
+        assert (await doctor.receive())["type"] == "notice"
+        await doctor.send({"type": "sync"})
+        assert (await doctor.receive_until("call"))["peers"][0]["away"] is True
+
+        await employee.send({"type": "ping", "seq": 0})
+        back = await doctor.receive_until("peer-joined")
+        assert back["peer"]["id"] == employee.id and back["peer"]["away"] is False
+        await doctor.send({"type": "offer", "to": employee.id, "sdp": SDP})
+        assert (await employee.receive_until("offer"))["from"] == doctor.id
+        # A heartbeat from someone heard recently finds nobody silent.
+        await employee.send({"type": "ping", "seq": 0})
+        assert (await employee.receive())["type"] == "pong"
+        assert await doctor.nothing()
+        for peer in (doctor, employee):
+            await peer.comm.disconnect()
 
     run(scenario())
