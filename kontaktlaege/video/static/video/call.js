@@ -94,6 +94,7 @@ export class VideoCall {
       if (p) this.setInfo(p, info);
       else if (this.weCall(info)) this.addPeer(info.id, info, true);
       if (info.away) this.onPeerAway(info.id);
+      else if (p) this.notAway(p); // the roster is the truth: a "back" push may have been lost
     }
     // Back after our own socket dropped: repair what failed meanwhile.
     for (const q of this.peers.values()) {
@@ -115,8 +116,7 @@ export class VideoCall {
       this.render();
       return; // else they will call us
     }
-    clearTimeout(p.awayTimer);
-    p.away = false;
+    this.notAway(p);
     this.setInfo(p, info);
     const state = p.pc.iceConnectionState;
     // Back with the same page: what failed while they were away is repaired now, and so is
@@ -125,6 +125,11 @@ export class VideoCall {
       this.restart(p);
     }
     this.render();
+  }
+
+  notAway(p) {
+    clearTimeout(p.awayTimer);
+    p.away = false;
   }
 
   onPeerAway(id) {
