@@ -192,16 +192,20 @@ def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
     The sockets of a dead process never close, so the survivors' heartbeats find them."""
     now = timezone.now()
     members = CallMember.objects.filter(consultation_id=consultation_id)
-    own = members.filter(peer_id=peer_id, channel_name=channel)
-    back = bool(own.filter(away_since__isnull=False).update(away_since=None, seen_at=now))
-    if not back:
-        own.update(seen_at=now)
-    silent = members.filter(away_since__isnull=True, seen_at__lt=now - silent_after())
+    everyone = list(members.values_list("peer_id", "channel_name", "away_since", "seen_at"))
+    back = any(p == peer_id and c == channel and a is not None for p, c, a, _s in everyone)
+    members.filter(peer_id=peer_id, channel_name=channel).update(seen_at=now, away_since=None)
+    limit = now - silent_after()
     gone = [
         other
-        for other in silent.values_list("peer_id", flat=True)
-        # The same test again: it may have been heard from meanwhile.
-        if silent.filter(peer_id=other).update(away_since=F("seen_at"))
+        for other, _c, away_since, seen_at in everyone
+        if other != peer_id
+        and away_since is None
+        and seen_at < limit
+        # The same test in the update: it may have been heard from meanwhile.
+        and members.filter(peer_id=other, away_since__isnull=True, seen_at__lt=limit).update(
+            away_since=F("seen_at")
+        )
     ]
     return Heartbeat(back=back, gone=gone)
 

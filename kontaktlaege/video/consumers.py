@@ -102,12 +102,11 @@ class CallConsumer(LiveSocket):
         if beat.back:
             await self._announce("joined")
         for peer_id in beat.gone:
-            await self.channel_layer.group_send(
-                self.group, {"type": "video.peer", "event": "away", "peer": {"id": peer_id}}
-            )
+            await self._announce("away", peer_id)
 
-    async def _announce(self, event: str) -> None:
-        info = {"id": self.peer_id}
+    async def _announce(self, event: str, peer_id: str = "") -> None:
+        """Tell the call that this participant (or `peer_id`) joined, is away or left."""
+        info = {"id": peer_id or self.peer_id}
         if event == "joined":
             member = await database_sync_to_async(
                 lambda: calls.CallMember.objects.get(
