@@ -14,7 +14,12 @@ employees join queues through the real HTTP flow and leave again. For each setup
   nothing else happening (heartbeats, polls, timers), as a share of one core;
 - where the latency goes: when the join request itself was answered ("answered": pages
   usually have the change before the employee's browser has its redirect), and the
-  product's smallest HTTP request (GET /healthz) as the floor any HTTP join starts from.
+  product's smallest HTTP request (GET /healthz) as the floor any HTTP join starts from;
+- fan-out alone: from the entry's creation in the server (its `queued_at`) to every page of
+  the clinic having it, leaving out the request's way in (HTTP, session, second factor);
+- reconnect storm: all pages of the largest size closed, then opened again at once in random
+  order (200 handshakes under way at a time), as after a process restart: seconds until
+  every page has its first snapshot.
 
 Setups: the embedded default (1 daphne process, in-process layer, SQLite), scale-out
 (2 daphne processes, Redis channel layer, PostgreSQL), and a baseline: a minimal broadcast
@@ -42,6 +47,7 @@ import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +62,7 @@ PAGES_PER_CLINIC = 5
 # otherwise; the servers are told the same (base_env).
 HEARTBEAT = int(os.environ.get("HEARTBEAT_SECONDS", "10"))
 CONNECT_BATCH = 20
+STORM_IN_FLIGHT = 200
 CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts the bare secret
 SECRET_KEY = "bench-" + secrets.token_urlsafe(32)
 
@@ -210,6 +217,18 @@ class Pending:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     latency: float = 0.0
     answered: float = 0.0  # when the join request itself was answered
+    # Fan-out alone: from the entry's creation in the server (its `queued_at`, wall clock,
+    # the same clock in every process of this machine) to the last page having it.
+    created: float | None = None
+    fanout: float = 0.0
+
+
+def created_at(text: str, token: str) -> float:
+    """The server's creation time of the entry with reason `token` in a snapshot: a Unix
+    time (the baseline) or an ISO timestamp (ours, taken before the INSERT)."""
+    entry = next(e for e in json.loads(text)["data"]["entries"] if e["reason"] == token)
+    at = entry["queued_at"]
+    return float(at) if isinstance(at, int | float) else datetime.fromisoformat(at).timestamp()
 
 
 class Watch:
@@ -228,11 +247,15 @@ class Watch:
         self.pending.get(clinic, {}).pop(token, None)
 
     def arrived(self, clinic: int, page: int, text: str) -> None:
+        now = time.time()
         for token, p in list(self.pending.get(clinic, {}).items()):
             if page not in p.seen and token in text:
                 p.seen.add(page)
+                if p.created is None:
+                    p.created = created_at(text, token)
                 if len(p.seen) >= p.pages:
                     p.latency = time.perf_counter() - p.t0
+                    p.fanout = now - p.created
                     p.done.set()
                     del self.pending[clinic][token]
 
@@ -509,6 +532,7 @@ async def measure(
         idle_cpu = (cpu_seconds(setup.pids) - cpu0) / HEARTBEAT
         latencies: list[float] = []
         answers: list[float] = []
+        fanouts: list[float] = []
         failures = 0
 
         async def one(
@@ -517,6 +541,7 @@ async def measure(
             size: int = size,
             latencies: list = latencies,
             answers: list = answers,
+            fanouts: list = fanouts,
         ) -> None:
             nonlocal failures
             worker = i % workers
@@ -526,6 +551,7 @@ async def measure(
                 await asyncio.wait_for(pending.done.wait(), 30)
                 latencies.append(pending.latency)
                 answers.append(pending.answered)
+                fanouts.append(pending.fanout)
                 await asyncio.sleep(0.2)
                 await setup.leave(worker, clinic, handle)
             except Exception as exc:  # noqa: BLE001 - counted and printed, the run goes on
@@ -542,6 +568,8 @@ async def measure(
             "p50_ms": pct(latencies, 0.5) * 1000 if latencies else float("nan"),
             "p99_ms": pct(latencies, 0.99) * 1000 if latencies else float("nan"),
             "answer_p50_ms": pct(answers, 0.5) * 1000 if answers else float("nan"),
+            "fanout_p50_ms": pct(fanouts, 0.5) * 1000 if fanouts else float("nan"),
+            "fanout_p99_ms": pct(fanouts, 0.99) * 1000 if fanouts else float("nan"),
             "joins": len(latencies),
             "failures": failures,
             "connect_s": connect_s,
@@ -552,7 +580,8 @@ async def measure(
         print(
             f"  {setup.name}: {size} pages / {clinics} clinics: connect {connect_s:.1f}s, "
             f"p50 {lv['p50_ms']:.1f} ms, p99 {lv['p99_ms']:.1f} ms "
-            f"(join request answered: p50 {lv['answer_p50_ms']:.1f} ms), "
+            f"(join request answered: p50 {lv['answer_p50_ms']:.1f} ms; fan-out alone: "
+            f"p50 {lv['fanout_p50_ms']:.1f} ms, p99 {lv['fanout_p99_ms']:.1f} ms), "
             f"{lv['kb_per_conn']:.1f} KB/conn, idle CPU {lv['idle_cpu']:.0%}, {failures} failures",
             flush=True,
         )
@@ -577,7 +606,35 @@ async def measure(
     result["joins_per_s"] = done / (time.perf_counter() - t)
     print(f"  {setup.name}: {result['joins_per_s']:.0f} joins/s sustained", flush=True)
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    result["storm_s"] = await reconnect_storm(setup, sizes[-1], watch)
+    print(
+        f"  {setup.name}: reconnect storm: {sizes[-1]} pages back in {result['storm_s']:.1f} s "
+        f"({sizes[-1] / result['storm_s']:.0f} pages/s)",
+        flush=True,
+    )
     return result
+
+
+async def reconnect_storm(setup: Setup, pages: int, watch: Watch) -> float:
+    """A restarted process: all its pages come back at once (live.js retries after
+    0.25-0.5 s), in no particular order, STORM_IN_FLIGHT handshakes under way at a time.
+    Seconds until every page has its first snapshot."""
+    await asyncio.sleep(1.0)
+    order = list(range(pages))
+    random.Random(pages).shuffle(order)
+    gate = asyncio.Semaphore(STORM_IN_FLIGHT)
+    sockets: list = []
+
+    async def reopen(page: int) -> None:
+        async with gate:
+            clinic = page // PAGES_PER_CLINIC
+            await open_page(setup, clinic, page % PAGES_PER_CLINIC, page, watch, sockets)
+
+    t = time.perf_counter()
+    await asyncio.gather(*(reopen(page) for page in order))
+    took = time.perf_counter() - t
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return took
 
 
 # --- setups -----------------------------------------------------------------------------------
@@ -692,6 +749,7 @@ def table(results: list[dict], sizes: list[int]) -> str:
     for s in sizes:
         head += [f"p50@{s}", f"p99@{s}"]
     head += [f"answered@{top}", "GET floor", "joins/s", f"KB/conn@{top}", f"idle CPU@{top}"]
+    head += [f"storm@{top}"]
     rows = [head]
     for r in results:
         row = [r["name"]]
@@ -705,6 +763,7 @@ def table(results: list[dict], sizes: list[int]) -> str:
             f"{r['joins_per_s']:.0f}",
             f"{last['kb_per_conn']:.1f}",
             f"{last['idle_cpu']:.0%}",
+            f"{r['storm_s']:.1f} s",
         ]
         rows.append(row)
         if base is not None and r is not base:
@@ -716,8 +775,28 @@ def table(results: list[dict], sizes: list[int]) -> str:
             ratios += [
                 ratio(last[key], base["levels"][top][key]) for key in ("kb_per_conn", "idle_cpu")
             ]
+            ratios.append(ratio(r["storm_s"], base["storm_s"]))
             rows.append(ratios)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return columns(rows)
+
+
+def fanout_table(results: list[dict], sizes: list[int]) -> str:
+    """The fan-out alone: the server has created the entry → every page has it."""
+    base = next((r for r in results if r["name"].startswith("baseline")), None)
+    rows = [["setup"] + [f"{q}@{s}" for s in sizes for q in ("p50", "p99")]]
+    keys = ("fanout_p50_ms", "fanout_p99_ms")
+    for r in results:
+        rows.append([r["name"]] + [f"{r['levels'][s][k]:.1f} ms" for s in sizes for k in keys])
+        if base is not None and r is not base:
+            rows.append(
+                ["  × baseline"]
+                + [ratio(r["levels"][s][k], base["levels"][s][k]) for s in sizes for k in keys]
+            )
+    return columns(rows)
+
+
+def columns(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
     )
@@ -767,6 +846,9 @@ def main() -> None:
         f"{time.perf_counter() - t0:.0f} s in all)"
     )
     print(table(results, args.sizes))
+    print()
+    print("Fan-out alone: from the entry's creation in the server to every page having it")
+    print(fanout_table(results, args.sizes))
     bad = sum(lv["failures"] for r in results for lv in r["levels"].values())
     if bad:
         print(f"{bad} joins failed")

@@ -7,9 +7,9 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontaktlaege.settings")
 django.setup(set_prefix=False)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
@@ -18,8 +18,9 @@ from kontaktlaege.server import HTTPHandler, collect_full_generation_on_a_timer 
 application = ProtocolTypeRouter(
     {
         "http": HTTPHandler(),
+        # Sockets read the user from the session themselves (accounts.sockets), in one call.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

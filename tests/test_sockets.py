@@ -12,10 +12,11 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from kontaktlaege.asgi import application
-from kontaktlaege.consultations import actions, events
+from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
 from tests.live import run_async
@@ -62,6 +63,19 @@ def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return database_sync_to_async(fn)
 
 
+async def hold_database_thread() -> tuple["asyncio.Future[None]", threading.Event]:
+    """Keep the sockets' database thread busy until the returned event is set."""
+    held, release = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        held.set()
+        release.wait(2 * WAIT)
+
+    blocker = asyncio.ensure_future(db(busy)())
+    await asyncio.get_running_loop().run_in_executor(None, held.wait, WAIT)
+    return blocker, release
+
+
 def _join(employee, ydernummer, reason: str = "Svimmel efter ny medicin") -> Consultation:  # type: ignore[no-untyped-def]
     return actions.join_queue(employee, ydernummer=ydernummer, reason=reason)
 
@@ -84,6 +98,29 @@ def test_unverified_or_anonymous_user_is_refused(world) -> None:  # type: ignore
         for client in (password_only, None):
             comm = socket("/ws/klinik/", client)
             assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+
+    run(scenario)
+
+
+def test_a_session_from_before_a_password_change_or_of_a_deactivated_user_is_refused(  # type: ignore[no-untyped-def]
+    world, as_user
+) -> None:
+    """Sockets read the user from the session as pages do: Django's session hash check signs
+    out a session when the password changes."""
+    old_session = as_user(world.gp)
+    world.gp.set_password("et helt nyt kodeord 2026")
+    world.gp.save()
+    deactivated = as_user(world.other_gp)
+    world.other_gp.is_active = False
+    world.other_gp.save()
+
+    async def scenario() -> None:
+        for client in (old_session, deactivated):
+            comm = socket("/ws/klinik/", client)
+            assert await comm.connect(timeout=WAIT) == (False, CLOSE_UNAUTHORISED)
+        comm = socket("/ws/klinik/", as_user(world.gp))  # signed in again: fine
+        assert (await comm.connect(timeout=WAIT))[0]
+        await comm.disconnect()
 
     run(scenario)
 
@@ -183,14 +220,7 @@ def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_
         await comm.send_json_to({"type": "ping", "seq": seq})  # checked with the database
         assert await receive(comm) == {"type": "pong", "seq": seq}
 
-        held, release = threading.Event(), threading.Event()
-
-        def busy() -> None:
-            held.set()
-            release.wait(2 * WAIT)
-
-        blocker = asyncio.ensure_future(db(busy)())
-        await asyncio.get_running_loop().run_in_executor(None, held.wait, WAIT)
+        blocker, release = await hold_database_thread()
         try:
             await comm.send_json_to({"type": "ping", "seq": seq})
             assert await receive(comm) == {"type": "pong", "seq": seq}
@@ -198,6 +228,85 @@ def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_
             release.set()
             await blocker
         await comm.disconnect()
+
+    run(scenario)
+
+
+def _counting_reads(monkeypatch, hold_after_read: threading.Event | None = None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Count the clinic snapshot reads; optionally hold each one after it has read."""
+    reads: list[int] = []
+    real = consumers._read_clinic
+
+    def counted(clinic_id: int) -> tuple[int, str]:
+        reads.append(clinic_id)
+        snapshot = real(clinic_id)
+        if hold_after_read is not None:
+            hold_after_read.wait(2 * WAIT)
+        return snapshot
+
+    monkeypatch.setattr(consumers, "_read_clinic", counted)
+    return reads
+
+
+def test_pages_that_ask_at_once_share_one_snapshot_read(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reconnect storm: pages of a clinic that ask for the state while the database thread
+    is busy share the read queued for them instead of one read each (a connecting page asks
+    as "sync" does, after its sign-in check)."""
+    clients = [as_user(world.gp) for _ in range(3)]
+    c = _join(world.carer, world.ydernummer)
+
+    async def scenario() -> None:
+        pages = [socket("/ws/klinik/", client) for client in clients]
+        for page in pages:
+            assert (await page.connect(timeout=WAIT))[0]
+            await receive(page)
+        reads = _counting_reads(monkeypatch)
+        blocker, release = await hold_database_thread()
+        for page in pages:
+            await page.send_json_to({"type": "sync"})
+        await asyncio.sleep(0.3)  # all three have asked
+        release.set()
+        await blocker
+        for page in pages:
+            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
+        assert reads == [world.clinic.pk]
+        for page in pages:
+            await page.disconnect()
+
+    run(scenario)
+
+
+def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A read that has begun may miss a change (here its push is lost too): a page that asks
+    for the state afterwards gets a read of its own, and so the change."""
+    monkeypatch.setattr(events, "_send", lambda group, message: None)
+    first_client, second_client = as_user(world.gp), as_user(world.gp)
+
+    def join_elsewhere() -> Consultation:
+        try:
+            return _join(world.carer, world.ydernummer)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> None:
+        first, second = socket("/ws/klinik/", first_client), socket("/ws/klinik/", second_client)
+        for page in (first, second):
+            assert (await page.connect(timeout=WAIT))[0]
+            assert (await receive(page))["data"]["entries"] == []
+        hold = threading.Event()
+        reads = _counting_reads(monkeypatch, hold_after_read=hold)
+        await first.send_json_to({"type": "sync"})
+        while not reads:  # the first page's read has read the empty list and is held
+            await asyncio.sleep(0.01)
+        c = await asyncio.get_running_loop().run_in_executor(None, join_elsewhere)
+        await second.send_json_to({"type": "sync"})
+        await asyncio.sleep(0.3)
+        hold.set()
+        assert (await receive(first))["data"]["entries"] == []
+        assert [e["id"] for e in (await receive(second))["data"]["entries"]] == [c.pk]
+        assert len(reads) == 2
+        for page in (first, second):
+            await page.disconnect()
 
     run(scenario)
 

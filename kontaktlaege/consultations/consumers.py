@@ -46,7 +46,7 @@ class ClinicSnapshots:
 
     def __init__(self) -> None:
         self.latest: dict[int, Snapshot] = {}
-        self.reading: dict[int, asyncio.Future[Snapshot]] = {}
+        self.reading: dict[int, _Read] = {}
         self.pages: dict[int, set[WaitingRoomConsumer]] = {}
         # The clinics' sequence numbers as the database had them at the last poll.
         self.in_database: dict[int, int] = {}
@@ -87,16 +87,23 @@ class ClinicSnapshots:
                 for page in behind:
                     asyncio.ensure_future(page.catch_up(seq))
 
-    def _start(self, clinic_id: int) -> "asyncio.Future[Snapshot]":
-        # A task of its own: a page that disconnects mid-read does not cancel it for others.
-        task = asyncio.ensure_future(database_sync_to_async(_read_clinic)(clinic_id))
-        self.reading[clinic_id] = task
-        task.add_done_callback(lambda t: self._finished(clinic_id, t))
-        return task
+    def _start(self, clinic_id: int) -> "_Read":
+        read = _Read()
 
-    def _finished(self, clinic_id: int, task: "asyncio.Future[Snapshot]") -> None:
-        if self.reading.get(clinic_id) is task:
+        def run() -> Snapshot:
+            read.started = True  # on the database thread, as the read begins
+            return _read_clinic(clinic_id)
+
+        # A task of its own: a page that disconnects mid-read does not cancel it for others.
+        read.task = asyncio.ensure_future(database_sync_to_async(run)())
+        self.reading[clinic_id] = read
+        read.task.add_done_callback(lambda t: self._finished(clinic_id, read))
+        return read
+
+    def _finished(self, clinic_id: int, read: "_Read") -> None:
+        if self.reading.get(clinic_id) is read:
             del self.reading[clinic_id]
+        task = read.task
         if task.cancelled() or task.exception() is not None:
             return
         result = task.result()
@@ -104,8 +111,13 @@ class ClinicSnapshots:
             self.latest[clinic_id] = result
 
     async def fresh(self, clinic_id: int) -> Snapshot:
-        """A read that starts now (a page that connects or asks to sync)."""
-        return await asyncio.shield(self._start(clinic_id))
+        """A read that begins after this call (a page that connects or asks to sync). One
+        already queued that has not begun will do: when many pages connect at once, those
+        of a clinic share it instead of queueing a read each."""
+        pending = self.reading.get(clinic_id)
+        if pending is None or pending.started:
+            pending = self._start(clinic_id)
+        return await asyncio.shield(pending.task)
 
     async def at_least(self, clinic_id: int, seq: int) -> Snapshot:
         """A snapshot with sequence number `seq` or newer: cached, the read already under
@@ -118,9 +130,16 @@ class ClinicSnapshots:
             own = pending is None
             if pending is None:
                 pending = self._start(clinic_id)
-            result = await asyncio.shield(pending)
+            result = await asyncio.shield(pending.task)
             if own or result[0] >= seq:
                 return result
+
+
+class _Read:
+    """One snapshot read of a clinic, shared by the pages that wait for it."""
+
+    task: "asyncio.Future[Snapshot]"
+    started = False
 
 
 _per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ClinicSnapshots]" = (
