@@ -74,11 +74,21 @@ def _grace() -> timedelta:
     return timedelta(seconds=grace_seconds())
 
 
-def roster(consultation_id: int, peer_id: str) -> tuple[int | None, list[dict[str, Any]]]:
-    """The participant's own place in the join order and the others, in that order."""
+@dataclass(frozen=True)
+class Roster:
+    order: int | None  # the participant's own place in the join order
+    peers: list[dict[str, Any]]  # the others, in join order, as sent to the page
+    present: dict[str, str]  # the others not away: peer id → their socket's channel
+
+
+def roster(consultation_id: int, peer_id: str) -> Roster:
     members = list(CallMember.objects.filter(consultation_id=consultation_id).order_by("pk"))
-    own = next((m.pk for m in members if m.peer_id == peer_id), None)
-    return own, [member_info(m) for m in members if m.peer_id != peer_id]
+    others = [m for m in members if m.peer_id != peer_id]
+    return Roster(
+        order=next((m.pk for m in members if m.peer_id == peer_id), None),
+        peers=[member_info(m) for m in others],
+        present={m.peer_id: m.channel_name for m in others if m.away_since is None},
+    )
 
 
 def member_info(member: CallMember) -> dict[str, Any]:

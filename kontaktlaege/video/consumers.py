@@ -43,6 +43,7 @@ class CallConsumer(LiveSocket):
 
     async def connect(self) -> None:
         self.joined = False
+        self.present: dict[str, str] = {}  # others as this page knows them: peer id → channel
         self.consultation_id: int = self.scope["url_route"]["kwargs"]["consultation_id"]
         peer_id = _peer_from_query(self.scope)
         principal = await _principal(self.scope, self.consultation_id) if peer_id else None
@@ -106,28 +107,27 @@ class CallConsumer(LiveSocket):
 
     async def _announce(self, event: str, peer_id: str = "") -> None:
         """Tell the call that this participant (or `peer_id`) joined, is away or left."""
-        info = {"id": peer_id or self.peer_id}
+        message: dict[str, Any] = {"type": "video.peer", "event": event}
+        message["peer"] = {"id": peer_id or self.peer_id}
         if event == "joined":
             member = await database_sync_to_async(
                 lambda: calls.CallMember.objects.get(
                     consultation_id=self.consultation_id, peer_id=self.peer_id
                 )
             )()
-            info = calls.member_info(member)
-        await self.channel_layer.group_send(
-            self.group, {"type": "video.peer", "event": event, "peer": info}
-        )
+            message["peer"] = calls.member_info(member)
+            message["channel"] = member.channel_name  # for the others' consumers only
+        await self.channel_layer.group_send(self.group, message)
 
     async def send_roster(self) -> None:
-        order, peers = await database_sync_to_async(calls.roster)(
-            self.consultation_id, self.peer_id
-        )
+        roster = await database_sync_to_async(calls.roster)(self.consultation_id, self.peer_id)
+        self.present = roster.present
         await self.send_json(
             {
                 "type": "call",
                 "you": self.peer_id,
-                "order": order,
-                "peers": peers,
+                "order": roster.order,
+                "peers": roster.peers,
                 "ice_servers": ice_servers(self.principal.key),
                 "grace_seconds": calls.grace_seconds(),
             }
@@ -152,8 +152,19 @@ class CallConsumer(LiveSocket):
     # --- from the channel layer --------------------------------------------------------------
 
     async def video_peer(self, event: dict[str, Any]) -> None:
-        if event["peer"]["id"] != self.peer_id and self.joined:
-            await self.send_json({"type": f"peer-{event['event']}", "peer": event["peer"]})
+        peer = event["peer"]
+        if peer["id"] == self.peer_id or not self.joined:
+            return
+        if event["event"] == "joined":
+            # We join the group before reading the roster, so that no arrival is missed: one
+            # between the two comes twice, in the roster and announced. The same socket,
+            # still present, is the same arrival (a page would negotiate it again).
+            if self.present.get(peer["id"]) == event["channel"]:
+                return
+            self.present[peer["id"]] = event["channel"]
+        else:
+            self.present.pop(peer["id"], None)
+        await self.send_json({"type": f"peer-{event['event']}", "peer": peer})
 
     async def video_signal(self, event: dict[str, Any]) -> None:
         if self.joined:

@@ -148,6 +148,33 @@ def test_roster_lists_the_others_with_ice_servers(world: World) -> None:
     run(scenario())
 
 
+def test_an_arrival_in_the_roster_is_not_announced_again(world: World) -> None:
+    """The doctor joins the group before reading the roster: the employee's announcement can
+    come after a roster that already lists them. The same socket, still present, is not sent
+    as a new arrival (the page would negotiate again); a new socket of theirs is."""
+    c = admitted(world)
+
+    async def scenario() -> None:
+        employee = await joined(c.pk, world.carer)
+        doctor = await joined(c.pk, world.gp)
+        assert (await employee.receive())["type"] == "peer-joined"
+        member = await database_sync_to_async(
+            lambda: CallMember.objects.get(consultation=c, peer_id=employee.id)
+        )()
+        info = await database_sync_to_async(calls.member_info)(member)
+        layer, group = get_channel_layer(), f"video-{c.pk}"
+        late = {"type": "video.peer", "event": "joined", "peer": info}
+        await layer.group_send(group, {**late, "channel": member.channel_name})
+        assert await doctor.nothing()
+        await layer.group_send(group, {**late, "channel": member.channel_name + "-new"})
+        assert await doctor.receive() == {"type": "peer-joined", "peer": info}
+        await employee.comm.disconnect()
+        assert await doctor.receive() == {"type": "peer-away", "peer": {"id": employee.id}}
+        await doctor.comm.disconnect()
+
+    run(scenario())
+
+
 @pytest.mark.parametrize("who", ["carer2", "foreign_carer", "other_gp", "anonymous"])
 def test_outsiders_cannot_connect(world: World, who: str) -> None:
     c = admitted(world)

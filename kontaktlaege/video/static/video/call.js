@@ -5,6 +5,8 @@
 import { LiveSocket } from "/static/kl/live.js";
 
 const LIVE_ICE = new Set(["connected", "completed"]);
+// A connection in one of these states needs new ICE credentials to come back.
+const BROKEN_ICE = new Set(["failed", "disconnected"]);
 // The relay delivers at most once: an offer still unanswered, or a connection that has not
 // had a single candidate from the other side, this long after our offer is negotiated again.
 const ANSWER_WAIT_MS = 5000;
@@ -98,7 +100,7 @@ export class VideoCall {
     }
     // Back after our own socket dropped: repair what failed meanwhile.
     for (const q of this.peers.values()) {
-      if (["failed", "disconnected"].includes(q.pc.iceConnectionState)) this.restart(q);
+      if (BROKEN_ICE.has(q.pc.iceConnectionState)) this.restart(q);
     }
     this.render();
   }
@@ -121,7 +123,7 @@ export class VideoCall {
     const state = p.pc.iceConnectionState;
     // Back with the same page: what failed while they were away is repaired now, and so is
     // a first offer of ours they may not have had.
-    if (["failed", "disconnected"].includes(state) || (state === "new" && this.weCall(info))) {
+    if (BROKEN_ICE.has(state) || (state === "new" && this.weCall(info))) {
       this.restart(p);
     }
     this.render();
