@@ -742,8 +742,12 @@ def ratio(value: float, base: float, digits: int = 1) -> str:
     return f"{value / base:.{digits}f}×" if base > 0 else "-"
 
 
+def baseline_of(results: list[dict]) -> dict | None:
+    return next((r for r in results if r["name"].startswith("baseline")), None)
+
+
 def table(results: list[dict], sizes: list[int]) -> str:
-    base = next((r for r in results if r["name"].startswith("baseline")), None)
+    base = baseline_of(results)
     top = sizes[-1]
     head = ["setup"]
     for s in sizes:
@@ -782,7 +786,7 @@ def table(results: list[dict], sizes: list[int]) -> str:
 
 def fanout_table(results: list[dict], sizes: list[int]) -> str:
     """The fan-out alone: the server has created the entry → every page has it."""
-    base = next((r for r in results if r["name"].startswith("baseline")), None)
+    base = baseline_of(results)
     rows = [["setup"] + [f"{q}@{s}" for s in sizes for q in ("p50", "p99")]]
     keys = ("fanout_p50_ms", "fanout_p99_ms")
     for r in results:

@@ -206,17 +206,14 @@ def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
     back = any(p == peer_id and c == channel and a is not None for p, c, a, _s in everyone)
     members.filter(peer_id=peer_id, channel_name=channel).update(seen_at=now, away_since=None)
     limit = now - silent_after()
-    gone = [
-        other
-        for other, _c, away_since, seen_at in everyone
-        if other != peer_id
-        and away_since is None
-        and seen_at < limit
+    gone = []
+    for other, _c, away_since, seen_at in everyone:
+        if other == peer_id or away_since is not None or seen_at >= limit:
+            continue
         # The same test in the update: it may have been heard from meanwhile.
-        and members.filter(peer_id=other, away_since__isnull=True, seen_at__lt=limit).update(
-            away_since=F("seen_at")
-        )
-    ]
+        silent = members.filter(peer_id=other, away_since__isnull=True, seen_at__lt=limit)
+        if silent.update(away_since=F("seen_at")):
+            gone.append(other)
     return Heartbeat(back=back, gone=gone)
 
 

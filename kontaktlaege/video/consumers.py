@@ -108,7 +108,6 @@ class CallConsumer(LiveSocket):
     async def _announce(self, event: str, peer_id: str = "") -> None:
         """Tell the call that this participant (or `peer_id`) joined, is away or left."""
         message: dict[str, Any] = {"type": "video.peer", "event": event}
-        message["peer"] = {"id": peer_id or self.peer_id}
         if event == "joined":
             member = await database_sync_to_async(
                 lambda: calls.CallMember.objects.get(
@@ -117,6 +116,8 @@ class CallConsumer(LiveSocket):
             )()
             message["peer"] = calls.member_info(member)
             message["channel"] = member.channel_name  # for the others' consumers only
+        else:
+            message["peer"] = {"id": peer_id or self.peer_id}
         await self.channel_layer.group_send(self.group, message)
 
     async def send_roster(self) -> None:
