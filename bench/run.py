@@ -22,9 +22,11 @@ employees join queues through the real HTTP flow and leave again. For each setup
   every page has its first snapshot.
 
 Setups: the embedded default (1 daphne process, in-process layer, SQLite), scale-out
-(2 daphne processes, Redis channel layer, PostgreSQL), and a baseline: a minimal broadcast
-server written directly on the `websockets` library doing the same fan-out from memory.
-Our figures are also printed as ratios to the baseline.
+(2 daphne processes, Redis channel layer, PostgreSQL), and two baselines written directly on
+the `websockets` library: a minimal broadcast server doing the same fan-out from memory, and
+a durable one that first commits each change to SQLite (entry, audit row, sequence number)
+and broadcasts the list read back from it, as ours does. Our figures are also printed as
+ratios to the baselines.
 
     python bench/run.py            # full run (~6-10 minutes on 2 cores)
     python bench/run.py --quick    # smaller, ~2 minutes
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -41,6 +44,7 @@ import resource
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -151,9 +155,15 @@ def seed(clinics: int, employees: int) -> None:
 # --- the baseline: a minimal broadcast server on `websockets` --------------------------------
 
 
-def baseline_server(port: int) -> None:
+def baseline_server(port: int, db_path: str = "") -> None:
     """Pages connect to /ws/<clinic>/; /control takes "join <clinic> <reason>" and
-    "leave <clinic> <id>". Each change broadcasts the clinic's whole list, as ours does."""
+    "leave <clinic> <id>". Each change broadcasts the clinic's whole list, as ours does.
+
+    With `db_path`, the durable baseline: each change is one SQLite transaction (WAL,
+    synchronous=NORMAL, as the product's default), with the entry, a hash-chained audit row
+    and the clinic's sequence number, and the list broadcast is read back from the database
+    after the commit. The same durable work as ours, in minimal code: the difference
+    between the two baselines is what durability itself costs."""
     import websockets
     from websockets.asyncio.server import broadcast, serve
 
@@ -161,6 +171,7 @@ def baseline_server(port: int) -> None:
     queues: dict[int, list[dict]] = {}
     seqs: dict[int, int] = {}
     ids = iter(range(1, 10**9))
+    db = _baseline_db(db_path) if db_path else None
 
     def push(clinic: int) -> None:
         seqs[clinic] = seqs.get(clinic, 0) + 1
@@ -170,22 +181,73 @@ def baseline_server(port: int) -> None:
         )
         broadcast(pages.get(clinic, ()), text)
 
+    def push_from_db(clinic: int) -> None:
+        assert db is not None
+        row = db.execute("SELECT seq FROM room WHERE clinic = ?", (clinic,)).fetchone()
+        entries = [
+            {"id": i, "reason": reason, "queued_at": at}
+            for i, reason, at in db.execute(
+                "SELECT id, reason, queued_at FROM entry WHERE clinic = ? AND state = 'queued'"
+                " ORDER BY id",
+                (clinic,),
+            )
+        ]
+        text = json.dumps(
+            {"type": "snapshot", "seq": row[0] if row else 0, "data": {"entries": entries}},
+            separators=(",", ":"),
+        )
+        broadcast(pages.get(clinic, ()), text)
+
+    def change_in_db(clinic: int, verb: str, arg: str) -> str:
+        assert db is not None
+        db.execute("BEGIN IMMEDIATE")
+        if verb == "join":
+            entry_id = db.execute(
+                "INSERT INTO entry (clinic, reason, queued_at, state) VALUES (?, ?, ?, 'queued')",
+                (clinic, arg, time.time()),
+            ).lastrowid
+        else:
+            entry_id = int(arg)
+            db.execute(
+                "UPDATE entry SET state = 'left' WHERE id = ? AND clinic = ?", (entry_id, clinic)
+            )
+        prev = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        at = time.time()
+        digest = hashlib.sha256(
+            json.dumps([prev[0] if prev else "", at, verb, clinic, entry_id]).encode()
+        ).hexdigest()
+        db.execute(
+            "INSERT INTO audit (at, action, clinic, entry, hash) VALUES (?, ?, ?, ?, ?)",
+            (at, verb, clinic, entry_id, digest),
+        )
+        db.execute(
+            "INSERT INTO room (clinic, seq) VALUES (?, 1)"
+            " ON CONFLICT (clinic) DO UPDATE SET seq = seq + 1",
+            (clinic,),
+        )
+        db.execute("COMMIT")
+        push_from_db(clinic)
+        return str(entry_id) if verb == "join" else "ok"
+
+    def change_in_memory(clinic: int, verb: str, arg: str) -> str:
+        queue = queues.setdefault(clinic, [])
+        if verb == "join":
+            entry = {"id": next(ids), "reason": arg, "queued_at": time.time()}
+            queue.append(entry)
+            push(clinic)
+            return str(entry["id"])
+        queues[clinic] = [e for e in queue if e["id"] != int(arg)]
+        push(clinic)
+        return "ok"
+
+    change = change_in_db if db is not None else change_in_memory
+
     async def handler(ws: websockets.ServerConnection) -> None:
         path = ws.request.path
         if path == "/control":
             async for message in ws:
                 verb, clinic_s, arg = str(message).split(" ", 2)
-                clinic = int(clinic_s)
-                queue = queues.setdefault(clinic, [])
-                if verb == "join":
-                    entry = {"id": next(ids), "reason": arg, "queued_at": time.time()}
-                    queue.append(entry)
-                    push(clinic)
-                    await ws.send(str(entry["id"]))
-                else:
-                    queues[clinic] = [e for e in queue if e["id"] != int(arg)]
-                    push(clinic)
-                    await ws.send("ok")
+                await ws.send(change(int(clinic_s), verb, arg))
             return
         clinic = int(path.strip("/").split("/")[-1])
         pages.setdefault(clinic, set()).add(ws)
@@ -204,6 +266,24 @@ def baseline_server(port: int) -> None:
             await asyncio.Future()
 
     asyncio.run(main())
+
+
+def _baseline_db(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS entry (
+            id INTEGER PRIMARY KEY, clinic INTEGER, reason TEXT, queued_at REAL, state TEXT);
+        CREATE INDEX IF NOT EXISTS entry_clinic_state ON entry (clinic, state);
+        CREATE TABLE IF NOT EXISTS room (clinic INTEGER PRIMARY KEY, seq INTEGER);
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY, at REAL, action TEXT, clinic INTEGER, entry INTEGER,
+            hash TEXT);
+        """
+    )
+    return db
 
 
 # --- measuring client -------------------------------------------------------------------------
@@ -368,9 +448,13 @@ class Product(Setup):
 class Baseline(Setup):
     name = "baseline (websockets)"
 
-    def __init__(self) -> None:
+    def __init__(self, db_path: str = "") -> None:
         port = free_port()
-        self.proc = subprocess.Popen([PY, __file__, "--baseline-server", str(port)])
+        command = [PY, __file__, "--baseline-server", str(port)]
+        if db_path:
+            self.name = "durable baseline (websockets + SQLite)"
+            command += ["--baseline-db", db_path]
+        self.proc = subprocess.Popen(command)
         self.ports, self.pids = [port], [self.proc.pid]
         wait_port(port)
         self.controls: dict[int, object] = {}
@@ -687,6 +771,8 @@ def run_setup(kind: str, tmp: Path, args: argparse.Namespace) -> dict | None:
     try:
         if kind == "baseline":
             setup: Setup = Baseline()
+        elif kind == "durable":
+            setup = Baseline(str(tmp / "baseline.sqlite3"))
         elif kind == "single":
             env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
             seeded = prepare(env, clinics, args.workers)
@@ -742,12 +828,13 @@ def ratio(value: float, base: float, digits: int = 1) -> str:
     return f"{value / base:.{digits}f}×" if base > 0 else "-"
 
 
-def baseline_of(results: list[dict]) -> dict | None:
-    return next((r for r in results if r["name"].startswith("baseline")), None)
+def baselines_before(results: list[dict], r: dict) -> list[tuple[str, dict]]:
+    """The baselines listed before `r` (its ratio rows), each with its short label."""
+    earlier = results[: results.index(r)]
+    return [(b["name"].split(" (")[0], b) for b in earlier if "baseline" in b["name"]]
 
 
 def table(results: list[dict], sizes: list[int]) -> str:
-    base = baseline_of(results)
     top = sizes[-1]
     head = ["setup"]
     for s in sizes:
@@ -770,8 +857,8 @@ def table(results: list[dict], sizes: list[int]) -> str:
             f"{r['storm_s']:.1f} s",
         ]
         rows.append(row)
-        if base is not None and r is not base:
-            ratios = ["  × baseline"]
+        for label, base in baselines_before(results, r):
+            ratios = [f"  × {label}"]
             for s in sizes:
                 for key in ("p50_ms", "p99_ms"):
                     ratios.append(ratio(r["levels"][s][key], base["levels"][s][key]))
@@ -786,14 +873,13 @@ def table(results: list[dict], sizes: list[int]) -> str:
 
 def fanout_table(results: list[dict], sizes: list[int]) -> str:
     """The fan-out alone: the server has created the entry → every page has it."""
-    base = baseline_of(results)
     rows = [["setup"] + [f"{q}@{s}" for s in sizes for q in ("p50", "p99")]]
     keys = ("fanout_p50_ms", "fanout_p99_ms")
     for r in results:
         rows.append([r["name"]] + [f"{r['levels'][s][k]:.1f} ms" for s in sizes for k in keys])
-        if base is not None and r is not base:
+        for label, base in baselines_before(results, r):
             rows.append(
-                ["  × baseline"]
+                [f"  × {label}"]
                 + [ratio(r["levels"][s][k], base["levels"][s][k]) for s in sizes for k in keys]
             )
     return columns(rows)
@@ -811,19 +897,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, ~2 minutes")
     parser.add_argument(
         "--setups",
-        default="baseline,single,scaled",
-        help="comma-separated: baseline, single, scaled",
+        default="baseline,durable,single,scaled",
+        help="comma-separated: baseline, durable, single, scaled",
     )
     parser.add_argument("--sizes", help="comma-separated open-connection counts")
     parser.add_argument("--tput-seconds", type=float, help="length of the sustained-join phase")
     parser.add_argument("--seed", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
         seed(*args.seed)
         return
     if args.baseline_server:
-        baseline_server(args.baseline_server)
+        baseline_server(args.baseline_server, args.baseline_db)
         return
     default_sizes = [100, 500, 1000] if args.quick else [100, 1000, 5000]
     args.sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else default_sizes

@@ -46,7 +46,6 @@ class CallMember(models.Model):
     role = models.CharField(max_length=10)  # doctor / employee / guest
     name = models.CharField(max_length=200, blank=True)
     channel_name = models.CharField(max_length=200, blank=True)
-    joined_at = models.DateTimeField(auto_now_add=True)
     # Set while the participant is away: its socket closed (`channel_name` is then empty), or
     # its heartbeats stopped although the socket never said goodbye (its server process died).
     away_since = models.DateTimeField(null=True, blank=True)
