@@ -4,7 +4,7 @@ leaves (cancels, is admitted or rejected)."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.consultations import actions
@@ -145,3 +145,22 @@ def test_a_recent_heartbeat_keeps_the_place(world, settings) -> None:  # type: i
     assert c.state == S.QUEUED and c.last_seen_at > old
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
     assert actions.abandon_stale() == 1
+
+
+def test_clinic_snapshot_labels_are_in_the_active_language(world) -> None:  # type: ignore[no-untyped-def]
+    waiting, admitted = _join(world, 2)
+    actions.admit(world.gp, admitted.pk)
+
+    def labels() -> dict[int, tuple[str, str]]:
+        entries = clinic_snapshot(world.clinic.pk)["entries"]
+        return {e["id"]: (e["kind_label"], e["state_label"]) for e in entries}
+
+    assert labels() == {
+        waiting.pk: ("Medarbejder uden borger", "I kø"),
+        admitted.pk: ("Medarbejder uden borger", "I konsultation"),
+    }
+    with translation.override("en"):
+        assert labels() == {
+            waiting.pk: ("Employee without citizen", "In queue"),
+            admitted.pk: ("Employee without citizen", "In consultation"),
+        }

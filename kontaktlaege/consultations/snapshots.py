@@ -3,6 +3,7 @@ tell them a newer one exists."""
 
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,11 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+def _labels(choices: type[models.Choices]) -> dict[str, str]:
+    """The choices' labels in the active language."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
     """Everything the clinic's waiting-room page shows. The sequence number is read first,
     so the entries are at least as new as it."""
@@ -28,6 +34,10 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
         .select_related("admitted_by", "ydernummer")
         .order_by("queued_at", "pk")
     )
+    # Labels once per snapshot: get_FOO_display() rebuilds the choices with their lazy
+    # translations for every call, about 0.1 ms each, twice per entry.
+    kind_labels = _labels(Consultation.Kind)
+    state_labels = _labels(S)
     position = 0
     for c in consultations:
         if c.state == S.QUEUED:
@@ -36,9 +46,9 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
             {
                 "id": c.pk,
                 "kind": c.kind,
-                "kind_label": c.get_kind_display(),
+                "kind_label": kind_labels.get(c.kind, c.kind),
                 "state": c.state,
-                "state_label": c.get_state_display(),
+                "state_label": state_labels.get(c.state, c.state),
                 "position": position if c.state == S.QUEUED else None,
                 "citizen_name": c.citizen_name,
                 "citizen_cpr": cprlib.formatted(c.citizen_cpr),
