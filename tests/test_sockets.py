@@ -418,6 +418,40 @@ def test_queue_number_moves_up_when_the_one_ahead_cancels(world, as_user) -> Non
     run(scenario)
 
 
+def test_changes_behind_the_waiting_person_do_not_make_their_page_read_again(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    mine = _join(world.carer, world.ydernummer)
+    reads: list[int] = []
+    real = consumers.consultation_snapshot
+
+    def counted(consultation: Consultation) -> dict[str, Any]:
+        reads.append(consultation.pk)
+        return real(consultation)
+
+    monkeypatch.setattr(consumers, "consultation_snapshot", counted)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{mine.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        assert (await receive(comm))["data"]["position"] == 1
+        assert len(reads) == 1
+
+        # Someone joins behind and leaves again: two clinic hints, neither about anyone ahead.
+        behind = await db(_join)(world.carer2, world.ydernummer)
+        await db(actions.cancel)(world.carer2, behind.pk)
+        # A message of our own comes after those hints on this socket, so they have been
+        # handled when its snapshot arrives: that one read is the only one since.
+        await db(actions.send_message)(world.gp, mine.pk, "Jeg kommer om 5 minutter")
+        update = await receive(comm)
+        assert [m["text"] for m in update["data"]["messages"]] == ["Jeg kommer om 5 minutter"]
+        assert update["data"]["position"] == 1
+        assert len(reads) == 2
+        await comm.disconnect()
+
+    run(scenario)
+
+
 def test_rejection_reaches_the_waiting_person_with_the_message(world, as_user) -> None:  # type: ignore[no-untyped-def]
     c = _join(world.carer, world.ydernummer)
 

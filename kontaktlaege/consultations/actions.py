@@ -37,10 +37,11 @@ def _lock_room(clinic_id: int) -> WaitingRoom:
     return room
 
 
-def _bump_room(room: WaitingRoom) -> None:
+def _bump_room(room: WaitingRoom, changed: Consultation | None = None) -> None:
+    """`changed`: the one consultation this change is about, if it is about one."""
     room.seq += 1
     room.save(update_fields=["seq"])
-    events.clinic_changed(room.clinic_id, room.seq)
+    events.clinic_changed(room.clinic_id, room.seq, changed.queue_key if changed else None)
 
 
 def _lock(consultation_id: int) -> tuple[WaitingRoom, Consultation]:
@@ -118,7 +119,7 @@ def join_queue(
             citizen_cpr_hash=consultation.citizen_cpr_hash,
             detail={"kind": consultation.kind, "consent": consent_given},
         )
-        _bump_room(room)
+        _bump_room(room, consultation)
     return consultation
 
 
@@ -136,7 +137,7 @@ def _clinic_transition(
         if target == S.ADMITTED:
             consultation.admitted_by = staff
             consultation.save(update_fields=["admitted_by"])
-        _bump_room(room)
+        _bump_room(room, consultation)
     return consultation
 
 
@@ -163,7 +164,7 @@ def cancel(employee: User, consultation_id: int) -> Consultation:
             _move(consultation, S.CANCELLED, employee)
         except lifecycle.TransitionNotAllowed as exc:
             raise ActionError(str(exc.user_message)) from None
-        _bump_room(room)
+        _bump_room(room, consultation)
     return consultation
 
 
@@ -180,7 +181,7 @@ def end(user: User, consultation_id: int) -> Consultation:
             _move(consultation, S.ENDED, user)
         except lifecycle.TransitionNotAllowed as exc:
             raise ActionError(str(exc.user_message)) from None
-        _bump_room(room)
+        _bump_room(room, consultation)
     return consultation
 
 
@@ -266,6 +267,6 @@ def abandon_stale(now: datetime | None = None) -> int:
             ):
                 continue
             _move(consultation, S.ABANDONED, None, grace_seconds=settings.QUEUE_GRACE_SECONDS)
-            _bump_room(room)
+            _bump_room(room, consultation)
             count += 1
     return count

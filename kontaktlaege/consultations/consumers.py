@@ -267,6 +267,14 @@ class ConsultationConsumer(LiveSocket):
         self.consultation.refresh_from_db()
         return consultation_snapshot(self.consultation)
 
+    def _behind_us(self, event: dict[str, Any]) -> bool:
+        """Whether the change the hint is about is behind this consultation in the queue:
+        then it cannot give us a new queue number (a join, usually, is behind everyone)."""
+        changed = event.get("queue_key")
+        if not (isinstance(changed, list) and len(changed) == 2):
+            return False
+        return tuple(changed) > self.consultation.queue_key
+
     async def send_snapshot(self, only_if_changed: bool = False) -> None:
         snapshot = await database_sync_to_async(self._snapshot)()
         key = (snapshot["seq"], snapshot["position"], snapshot["state"])
@@ -277,8 +285,11 @@ class ConsultationConsumer(LiveSocket):
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
         # Someone ahead may have left: the queue number can change.
-        if self.sent is None or self.sent[2] == Consultation.State.QUEUED:
-            await self.send_snapshot(only_if_changed=True)
+        if self.sent is not None and self.sent[2] != Consultation.State.QUEUED:
+            return
+        if self._behind_us(event):
+            return
+        await self.send_snapshot(only_if_changed=True)
 
     async def consultation_hint(self, event: dict[str, Any]) -> None:
         if self.sent is None or event["seq"] > self.sent[0]:

@@ -30,10 +30,14 @@ def _send(group: str, message: dict) -> None:
         log.warning("push lost for %s", group.split("-")[0], exc_info=True)
 
 
-def clinic_changed(clinic_id: int, seq: int) -> None:
-    transaction.on_commit(
-        lambda: _send(clinic_group(clinic_id), {"type": "clinic.hint", "seq": seq})
-    )
+def clinic_changed(clinic_id: int, seq: int, queue_key: tuple[int, int] | None = None) -> None:
+    """`queue_key`: the place in the queue order of the one consultation that changed, when
+    only one did. Nobody ahead of it gets a new queue number, so their pages need not
+    re-read; without it, every waiting person's page does."""
+    message: dict = {"type": "clinic.hint", "seq": seq}
+    if queue_key is not None:
+        message["queue_key"] = list(queue_key)
+    transaction.on_commit(lambda: _send(clinic_group(clinic_id), message))
 
 
 def consultation_changed(consultation_id: int, seq: int) -> None:

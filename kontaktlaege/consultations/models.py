@@ -1,6 +1,6 @@
 """The virtual waiting room of a clinic and the consultations queued in it."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kontaktlaege.directory import cpr as cprlib
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class WaitingRoom(models.Model):
@@ -181,6 +184,12 @@ class Consultation(models.Model):
             return False
         limit = timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 5)
         return (now or timezone.now()) - self.last_seen_at < limit
+
+    @property
+    def queue_key(self) -> tuple[int, int]:
+        """The consultation's place in the queue order (queue time, then id), as integers
+        that travel in a push: queue time in microseconds since the epoch."""
+        return (self.queued_at - _EPOCH) // _MICROSECOND, self.pk
 
     def queue_position(self) -> int | None:
         if self.state != self.State.QUEUED:
