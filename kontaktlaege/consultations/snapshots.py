@@ -35,7 +35,7 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
         .order_by("queued_at", "pk")
     )
     # Labels once per snapshot: get_FOO_display() rebuilds the choices with their lazy
-    # translations for every call, about 0.1 ms each, twice per entry.
+    # translations for every call: the two together cost about 40 µs per entry.
     kind_labels = _labels(Consultation.Kind)
     state_labels = _labels(S)
     position = 0
