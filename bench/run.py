@@ -173,13 +173,15 @@ def baseline_server(port: int, db_path: str = "") -> None:
     ids = iter(range(1, 10**9))
     db = _baseline_db(db_path) if db_path else None
 
-    def push(clinic: int) -> None:
-        seqs[clinic] = seqs.get(clinic, 0) + 1
+    def send_snapshot(clinic: int, seq: int, entries: list[dict]) -> None:
         text = json.dumps(
-            {"type": "snapshot", "seq": seqs[clinic], "data": {"entries": queues[clinic]}},
-            separators=(",", ":"),
+            {"type": "snapshot", "seq": seq, "data": {"entries": entries}}, separators=(",", ":")
         )
         broadcast(pages.get(clinic, ()), text)
+
+    def push(clinic: int) -> None:
+        seqs[clinic] = seqs.get(clinic, 0) + 1
+        send_snapshot(clinic, seqs[clinic], queues[clinic])
 
     def push_from_db(clinic: int) -> None:
         assert db is not None
@@ -192,11 +194,7 @@ def baseline_server(port: int, db_path: str = "") -> None:
                 (clinic,),
             )
         ]
-        text = json.dumps(
-            {"type": "snapshot", "seq": row[0] if row else 0, "data": {"entries": entries}},
-            separators=(",", ":"),
-        )
-        broadcast(pages.get(clinic, ()), text)
+        send_snapshot(clinic, row[0] if row else 0, entries)
 
     def change_in_db(clinic: int, verb: str, arg: str) -> str:
         assert db is not None

@@ -232,19 +232,22 @@ def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_
     run(scenario)
 
 
-def _counting_reads(monkeypatch, hold_after_read: threading.Event | None = None) -> list[int]:  # type: ignore[no-untyped-def]
-    """Count the clinic snapshot reads; optionally hold each one after it has read."""
-    reads: list[int] = []
-    real = consumers._read_clinic
+def _counting_reads(  # type: ignore[no-untyped-def]
+    monkeypatch, read: str = "_read_clinic", hold_after_read: threading.Event | None = None
+) -> list[Any]:
+    """Count the snapshot reads of the consumers (`read`: the clinic's, or a waiting person's
+    `consultation_snapshot`) by their argument; optionally hold each one after it has read."""
+    reads: list[Any] = []
+    real = getattr(consumers, read)
 
-    def counted(clinic_id: int) -> tuple[int, str]:
-        reads.append(clinic_id)
-        snapshot = real(clinic_id)
+    def counted(of: Any) -> Any:
+        reads.append(of)
+        snapshot = real(of)
         if hold_after_read is not None:
             hold_after_read.wait(2 * WAIT)
         return snapshot
 
-    monkeypatch.setattr(consumers, "_read_clinic", counted)
+    monkeypatch.setattr(consumers, read, counted)
     return reads
 
 
@@ -422,14 +425,7 @@ def test_changes_behind_the_waiting_person_do_not_make_their_page_read_again(  #
     world, as_user, monkeypatch
 ) -> None:
     mine = _join(world.carer, world.ydernummer)
-    reads: list[int] = []
-    real = consumers.consultation_snapshot
-
-    def counted(consultation: Consultation) -> dict[str, Any]:
-        reads.append(consultation.pk)
-        return real(consultation)
-
-    monkeypatch.setattr(consumers, "consultation_snapshot", counted)
+    reads = _counting_reads(monkeypatch, "consultation_snapshot")
 
     async def scenario() -> None:
         comm = socket(f"/ws/konsultation/{mine.pk}/", as_user(world.carer))

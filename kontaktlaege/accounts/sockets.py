@@ -22,10 +22,10 @@ def _verified_user(scope: dict[str, Any]) -> User | None:
     session = scope.get("session")
     if session is None:
         return None
-    # Django's own reading of a session: its backend, and the password hash check that
-    # signs a session out when the password changes.
+    # Django's own reading of a session: its backend (which refuses inactive users), and the
+    # password hash check that signs a session out when the password changes.
     user = auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
-    if not isinstance(user, User) or not user.is_active:
+    if not isinstance(user, User):
         return None
     persistent_id = session.get(DEVICE_ID_SESSION_KEY)
     device = Device.from_persistent_id(persistent_id) if persistent_id else None
