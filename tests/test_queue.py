@@ -1,14 +1,15 @@
 """Queue numbers: 1..n by the time people joined, per clinic, recomputed when someone ahead
 leaves (cancels, is admitted or rejected)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
 from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.consultations import actions
-from kontaktlaege.consultations.models import Consultation, WaitingRoom
+from kontaktlaege.consultations.models import Consultation, OpeningWindow, WaitingRoom
 from kontaktlaege.consultations.snapshots import clinic_snapshot, consultation_snapshot
 
 from . import factories
@@ -164,3 +165,70 @@ def test_clinic_snapshot_labels_are_in_the_active_language(world) -> None:  # ty
             waiting.pk: ("Employee without citizen", "In queue"),
             admitted.pk: ("Employee without citizen", "In consultation"),
         }
+
+
+def test_clinic_snapshot_shows_each_entry_as_the_clinic_sees_it(world) -> None:  # type: ignore[no-untyped-def]
+    on_behalf = actions.join_queue(
+        world.carer,
+        ydernummer=world.ydernummer,
+        reason="Hoste i tre uger",
+        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
+        consent_given=True,
+    )
+    admitted = actions.join_queue(world.carer2, ydernummer=world.ydernummer, reason="Sår")
+    actions.admit(world.gp, admitted.pk)
+    waiting = actions.join_queue(world.foreign_carer, ydernummer=world.ydernummer, reason="Uro")
+    actions.join_queue(world.carer, ydernummer=world.other_ydernummer, reason="Anden klinik")
+    silent = timezone.now() - timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 6)
+    Consultation.objects.filter(pk=waiting.pk).update(last_seen_at=silent)
+    for c in (on_behalf, admitted):
+        c.refresh_from_db()
+
+    snap = clinic_snapshot(world.clinic.pk)
+
+    room = WaitingRoom.objects.get(clinic=world.clinic)
+    assert (snap["seq"], snap["open"], snap["mode"], snap["mode_label"]) == (
+        room.seq,
+        True,
+        "open",
+        "Åben",
+    )
+    first, second, third = snap["entries"]
+    assert first == {
+        "id": on_behalf.pk,
+        "kind": "on_behalf",
+        "kind_label": on_behalf.get_kind_display(),
+        "state": "queued",
+        "state_label": "I kø",
+        "position": 1,
+        "citizen_name": "Inger Jensen",
+        "citizen_cpr": f"{world.cpr[:6]}-{world.cpr[6:]}",
+        "employee_name": "Mette Sørensen",
+        "employee_role": "Social- og sundhedshjælper",
+        "employee_workplace": "Hjemmeplejen Nord",
+        "ydernummer": "012345",
+        "reason": "Hoste i tre uger",
+        "queued_at": on_behalf.queued_at.isoformat(),
+        "admitted_at": None,
+        "admitted_by": "",
+        "connected": True,
+    }
+    assert (second["id"], second["state"], second["position"]) == (admitted.pk, "admitted", None)
+    assert second["admitted_at"] == admitted.admitted_at.isoformat()
+    assert second["admitted_by"] == "Anne Holm"
+    assert (second["citizen_name"], second["citizen_cpr"]) == ("", "")
+    assert (third["id"], third["position"], third["connected"]) == (waiting.pk, 2, False)
+
+
+def test_clinic_snapshot_of_a_room_open_by_its_hours(world) -> None:  # type: ignore[no-untyped-def]
+    room = WaitingRoom.objects.get(clinic=world.clinic)
+    room.mode = WaitingRoom.Mode.SCHEDULE
+    room.save()
+    now = timezone.localtime()
+    OpeningWindow.objects.create(
+        waiting_room=room, weekday=now.weekday(), start=time(0), end=time(23, 59, 59, 999999)
+    )
+    snap = clinic_snapshot(world.clinic.pk)
+    assert (snap["mode"], snap["open"], snap["entries"]) == ("schedule", True, [])
+    OpeningWindow.objects.update(weekday=(now.weekday() + 1) % 7)
+    assert clinic_snapshot(world.clinic.pk)["open"] is False

@@ -13,6 +13,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+def seen_recently(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether a waiting person's page counts as connected: it missed at most two heartbeats."""
+    if last_seen_at is None:
+        return False
+    return now - last_seen_at < timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 5)
+
+
 class WaitingRoom(models.Model):
     """One per clinic: the queue is shared by all its doctors (reference 002)."""
 
@@ -180,10 +187,7 @@ class Consultation(models.Model):
         return self.state in (self.State.QUEUED, self.State.ADMITTED)
 
     def is_connected(self, now: datetime | None = None) -> bool:
-        if self.last_seen_at is None:
-            return False
-        limit = timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 5)
-        return (now or timezone.now()) - self.last_seen_at < limit
+        return seen_recently(self.last_seen_at, now or timezone.now())
 
     @property
     def queue_key(self) -> tuple[int, int]:
