@@ -18,7 +18,7 @@ from kontaktlaege.directory.models import (
 )
 
 PASSWORD = "Test-adgangskode-1"
-_serial = itertools.count(100)
+_citizens = itertools.count(100)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -100,10 +100,12 @@ class ClinicStaffFactory(UserFactory):
 
 def citizen(ydernummer: Ydernummer | None, name: str = "Inger Jensen") -> str:
     """Register a synthetic citizen with `ydernummer` as own doctor; returns the CPR."""
-    from datetime import date
+    from datetime import date, timedelta
 
-    # Steps of 10: synthetic_cpr may move up to 9 serials on, so neighbours never collide.
-    cpr = synthetic_cpr(date(1940, 5, 17), next(_serial) * 10)
+    # Serials in steps of 10 (synthetic_cpr may move up to 9 on, so neighbours never collide)
+    # and below 4000, whose century digit keeps a 1940 birth date valid; then the next day.
+    n = next(_citizens)
+    cpr = synthetic_cpr(date(1940, 5, 17) + timedelta(days=n // 400), n % 400 * 10)
     entry = RegistryEntry(name=name, ydernummer=ydernummer)
     entry.set_cpr(cpr)
     entry.save()

@@ -233,7 +233,9 @@ def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_
 
 
 def _counting_reads(  # type: ignore[no-untyped-def]
-    monkeypatch, read: str = "_read_clinic", hold_after_read: threading.Event | None = None
+    monkeypatch,
+    read: str = "clinic_snapshot_message",
+    hold_after_read: threading.Event | None = None,
 ) -> list[Any]:
     """Count the snapshot reads of the consumers (`read`: the clinic's, or a waiting person's
     `consultation_snapshot`) by their argument; optionally hold each one after it has read."""
@@ -312,6 +314,56 @@ def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeyp
             await page.disconnect()
 
     run(scenario)
+
+
+def test_pages_in_the_writers_process_take_the_snapshot_it_read(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    """With the in-process layer, the request that commits a change reads the clinic's
+    snapshot for the clinic's pages: they send it on without a read of their own."""
+    clients = [as_user(world.gp), as_user(world.secretary)]
+
+    def join_in_a_request_thread() -> Consultation:
+        try:
+            return _join(world.carer, world.ydernummer)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> None:
+        pages = [socket("/ws/klinik/", client) for client in clients]
+        for page in pages:
+            assert (await page.connect(timeout=WAIT))[0]
+            await receive(page)
+        reads = _counting_reads(monkeypatch)
+        loop = asyncio.get_running_loop()
+        c = await loop.run_in_executor(None, join_in_a_request_thread)
+        for page in pages:
+            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
+        assert reads == []
+        for page in pages:
+            await page.disconnect()
+
+    run(scenario)
+
+
+def test_a_hint_through_redis_carries_no_snapshot(world, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    """Names and CPR numbers do not travel through Redis: there, only the sequence number and
+    the queue place go, and each process's pages read the snapshot themselves."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(events, "_send", lambda group, message: sent.append(message))
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9"]},  # never reached: _send is replaced
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        _join(world.carer, world.ydernummer, reason="Hoste")
+    finally:
+        channel_layers.backends.clear()
+    (hint,) = sent
+    assert set(hint) == {"type", "seq", "queue_key"}
 
 
 def test_a_lost_push_reaches_the_page_by_the_poll_without_a_heartbeat(  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 person). Pushes are hints: on each, the consumer re-reads the snapshot from the database."""
 
 import asyncio
-import json
 import logging
 import weakref
 from typing import Any
@@ -17,12 +16,10 @@ from kontaktlaege.accounts.sockets import verified_user
 from . import actions
 from .events import clinic_group, consultation_group
 from .models import Consultation, WaitingRoom
-from .snapshots import clinic_snapshot, consultation_snapshot
+from .snapshots import Snapshot, clinic_snapshot_message, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
 
 log = logging.getLogger(__name__)
-
-Snapshot = tuple[int, str]  # (seq, the "snapshot" message as sent)
 
 
 def _read_seqs(clinic_ids: list[int]) -> dict[int, int]:
@@ -31,12 +28,6 @@ def _read_seqs(clinic_ids: list[int]) -> dict[int, int]:
         chunk = clinic_ids[start : start + 500]
         seqs.update(WaitingRoom.objects.filter(clinic_id__in=chunk).values_list("clinic_id", "seq"))
     return seqs
-
-
-def _read_clinic(clinic_id: int) -> Snapshot:
-    snapshot = clinic_snapshot(clinic_id)
-    message = {"type": "snapshot", "seq": snapshot["seq"], "data": snapshot}
-    return snapshot["seq"], json.dumps(message, separators=(",", ":"))
 
 
 class ClinicSnapshots:
@@ -92,7 +83,7 @@ class ClinicSnapshots:
 
         def run() -> Snapshot:
             read.started = True  # on the database thread, as the read begins
-            return _read_clinic(clinic_id)
+            return clinic_snapshot_message(clinic_id)
 
         # A task of its own: a page that disconnects mid-read does not cancel it for others.
         read.task = asyncio.ensure_future(database_sync_to_async(run)())
@@ -104,11 +95,13 @@ class ClinicSnapshots:
         if self.reading.get(clinic_id) is read:
             del self.reading[clinic_id]
         task = read.task
-        if task.cancelled() or task.exception() is not None:
-            return
-        result = task.result()
-        if clinic_id in self.pages and result[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
-            self.latest[clinic_id] = result
+        if not task.cancelled() and task.exception() is None:
+            self.offer(clinic_id, task.result())
+
+    def offer(self, clinic_id: int, snapshot: Snapshot) -> None:
+        """Keep a snapshot read from the database for the clinic's pages, if it is newer."""
+        if clinic_id in self.pages and snapshot[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
+            self.latest[clinic_id] = snapshot
 
     async def fresh(self, clinic_id: int) -> Snapshot:
         """A read that begins after this call (a page that connects or asks to sync). One
@@ -183,6 +176,9 @@ class WaitingRoomConsumer(LiveSocket):
         await self.send(text_data=text)
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
+        snapshot = event.get("snapshot")
+        if snapshot is not None:  # read by the writer in this process (events.py)
+            clinic_snapshots().offer(self.clinic_id, (snapshot[0], snapshot[1]))
         await self.catch_up(event["seq"])
 
     async def catch_up(self, seq: int) -> None:
@@ -284,6 +280,7 @@ class ConsultationConsumer(LiveSocket):
         await self.send_json({"type": "snapshot", "seq": snapshot["seq"], "data": snapshot})
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
+        # A clinic snapshot in the hint is the clinic's, never for this page: not sent on.
         # Someone ahead may have left: the queue number can change.
         if self.sent is not None and self.sent[2] != Consultation.State.QUEUED:
             return

@@ -1,6 +1,7 @@
 """The state a page shows, read from the database. Pages render only snapshots; pushes just
 tell them a newer one exists."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from kontaktlaege.directory.models import Ydernummer
 from .models import Consultation, WaitingRoom, seen_recently
 
 S = Consultation.State
+Snapshot = tuple[int, str]  # (seq, the "snapshot" message as a page gets it)
 
 
 def _iso(value: Any) -> str | None:
@@ -137,6 +139,12 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
         "entries": entries,
         "now": now.isoformat(),
     }
+
+
+def clinic_snapshot_message(clinic_id: int) -> Snapshot:
+    snapshot = clinic_snapshot(clinic_id)
+    message = {"type": "snapshot", "seq": snapshot["seq"], "data": snapshot}
+    return snapshot["seq"], json.dumps(message, separators=(",", ":"))
 
 
 def consultation_snapshot(consultation: Consultation) -> dict[str, Any]:
