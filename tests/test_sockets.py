@@ -80,6 +80,18 @@ def _join(employee, ydernummer, reason: str = "Svimmel efter ny medicin") -> Con
     return actions.join_queue(employee, ydernummer=ydernummer, reason=reason)
 
 
+async def _join_in_a_request_thread(world) -> Consultation:  # type: ignore[no-untyped-def]
+    """The carer joins on a thread of its own, as an HTTP request does in the server."""
+
+    def join() -> Consultation:
+        try:
+            return _join(world.carer, world.ydernummer)
+        finally:
+            connections.close_all()
+
+    return await asyncio.get_running_loop().run_in_executor(None, join)
+
+
 def _room_state(clinic_id: int) -> tuple:
     room = WaitingRoom.objects.get(clinic_id=clinic_id)
     rows = list(Consultation.objects.values_list("pk", "state", "seq").order_by("pk"))
@@ -287,12 +299,6 @@ def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeyp
     monkeypatch.setattr(events, "_send", lambda group, message: None)
     first_client, second_client = as_user(world.gp), as_user(world.gp)
 
-    def join_elsewhere() -> Consultation:
-        try:
-            return _join(world.carer, world.ydernummer)
-        finally:
-            connections.close_all()
-
     async def scenario() -> None:
         first, second = socket("/ws/klinik/", first_client), socket("/ws/klinik/", second_client)
         for page in (first, second):
@@ -303,7 +309,7 @@ def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeyp
         await first.send_json_to({"type": "sync"})
         while not reads:  # the first page's read has read the empty list and is held
             await asyncio.sleep(0.01)
-        c = await asyncio.get_running_loop().run_in_executor(None, join_elsewhere)
+        c = await _join_in_a_request_thread(world)
         await second.send_json_to({"type": "sync"})
         await asyncio.sleep(0.3)
         hold.set()
@@ -323,20 +329,13 @@ def test_pages_in_the_writers_process_take_the_snapshot_it_read(  # type: ignore
     snapshot for the clinic's pages: they send it on without a read of their own."""
     clients = [as_user(world.gp), as_user(world.secretary)]
 
-    def join_in_a_request_thread() -> Consultation:
-        try:
-            return _join(world.carer, world.ydernummer)
-        finally:
-            connections.close_all()
-
     async def scenario() -> None:
         pages = [socket("/ws/klinik/", client) for client in clients]
         for page in pages:
             assert (await page.connect(timeout=WAIT))[0]
             await receive(page)
         reads = _counting_reads(monkeypatch)
-        loop = asyncio.get_running_loop()
-        c = await loop.run_in_executor(None, join_in_a_request_thread)
+        c = await _join_in_a_request_thread(world)
         for page in pages:
             assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
         assert reads == []
