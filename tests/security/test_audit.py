@@ -3,10 +3,12 @@
 
 import csv
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from kontaktlaege.audit.log import record, verify_chain
 from kontaktlaege.audit.models import AuditEntry
@@ -21,6 +23,27 @@ def _chain(n: int = 4) -> list[AuditEntry]:
 def test_intact_chain_verifies(db) -> None:  # type: ignore[no-untyped-def]
     _chain()
     call_command("verify_audit")
+    assert verify_chain() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_holds_when_many_write_at_once() -> None:
+    """Entries of different clinics are written at the same moment by different processes:
+    the chain's head is locked, so no two entries follow the same one."""
+    start = threading.Barrier(4)
+
+    def write(writer: int) -> None:
+        try:
+            start.wait(10)
+            for i in range(15):
+                with transaction.atomic():
+                    record("test_entry", detail={"writer": writer, "n": i})
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert AuditEntry.objects.filter(action="test_entry").count() == 60
     assert verify_chain() == []
 
 
