@@ -78,7 +78,7 @@ def test_positions_close_up_when_someone_ahead_leaves(world, leave) -> None:  # 
     assert (snap[queue[0].pk], snap[queue[2].pk], snap[queue[3].pk]) == (1, 2, 3)
     # The admitted one stays on the clinic's list, without a queue number; others leave it.
     assert snap.get(second.pk, "absent") == (None if leave == "admit" else "absent")
-    assert consultation_snapshot(queue[3])["position"] == 3
+    assert consultation_snapshot(queue[3].pk)["position"] == 3
 
 
 def test_leaving_behind_does_not_move_those_ahead(world) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +124,7 @@ def test_abandon_stale_after_the_grace_period(world, settings) -> None:  # type:
     assert actions.abandon_stale(now) == 1
     gone.refresh_from_db()
     assert gone.state == S.ABANDONED and gone.abandoned_at is not None
-    assert "forbindelsen var afbrudt" in consultation_snapshot(gone)["notice"]
+    assert "forbindelsen var afbrudt" in consultation_snapshot(gone.pk)["notice"]
     assert _positions([present, running]) == [1, None]
     running.refresh_from_db()
     assert running.state == S.ADMITTED  # a running call is not "abandoned"
@@ -232,3 +232,41 @@ def test_clinic_snapshot_of_a_room_open_by_its_hours(world) -> None:  # type: ig
     assert (snap["mode"], snap["open"], snap["entries"]) == ("schedule", True, [])
     OpeningWindow.objects.update(weekday=(now.weekday() + 1) % 7)
     assert clinic_snapshot(world.clinic.pk)["open"] is False
+
+
+def test_consultation_snapshot_shows_what_the_waiting_person_sees(world) -> None:  # type: ignore[no-untyped-def]
+    ahead = actions.join_queue(world.carer2, ydernummer=world.ydernummer, reason="Først")
+    mine = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")
+    actions.join_queue(world.carer, ydernummer=world.other_ydernummer, reason="Anden klinik")
+    actions.send_message(world.gp, mine.pk, "Jeg kommer om 5 minutter")
+    actions.send_message(world.secretary, mine.pk, "Lægen er forsinket")
+    mine.refresh_from_db()
+
+    snap = consultation_snapshot(mine.pk)
+
+    sent = list(mine.messages.order_by("created_at", "id"))
+    assert snap == {
+        "id": mine.pk,
+        "seq": mine.seq,
+        "room_seq": WaitingRoom.objects.get(clinic=world.clinic).seq,
+        "state": "queued",
+        "state_label": "I kø",
+        "position": 2,
+        "clinic_name": "Lægehuset Nørrebro",
+        "clinic_phone": "70 10 20 30",
+        "reject_message": "",
+        "notice": "",
+        "messages": [{"text": m.text, "at": m.created_at.isoformat()} for m in sent],
+    }
+    assert [m["text"] for m in snap["messages"]] == [
+        "Jeg kommer om 5 minutter",
+        "Lægen er forsinket",
+    ]
+    actions.reject(world.gp, mine.pk, "Ring til klinikken i morgen")
+    snap = consultation_snapshot(mine.pk)
+    assert (snap["state"], snap["position"], snap["reject_message"]) == (
+        "rejected",
+        None,
+        "Ring til klinikken i morgen",
+    )
+    assert consultation_snapshot(ahead.pk)["position"] == 1

@@ -142,7 +142,7 @@ def test_close_and_clear_moves_everyone_waiting_to_cleared(world) -> None:  # ty
     for c in (a, b):
         c.refresh_from_db()
         assert c.state == S.CLEARED and c.cleared_at is not None and c.seq == 2
-        assert "lukket" in consultation_snapshot(c)["notice"]  # everyone waiting is told
+        assert "lukket" in consultation_snapshot(c.pk)["notice"]  # everyone waiting is told
     running.refresh_from_db()
     other.refresh_from_db()
     assert running.state == S.ADMITTED  # a running call is not cut off

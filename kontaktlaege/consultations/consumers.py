@@ -222,11 +222,7 @@ class WaitingRoomConsumer(LiveSocket):
 
 
 def _load_own_consultation(user: User, consultation_id: int) -> Consultation | None:
-    return (
-        Consultation.objects.select_related("clinic")
-        .filter(pk=consultation_id, employee=user)
-        .first()
-    )
+    return Consultation.objects.filter(pk=consultation_id, employee=user).first()
 
 
 class ConsultationConsumer(LiveSocket):
@@ -243,7 +239,9 @@ class ConsultationConsumer(LiveSocket):
         if consultation is None:
             await self.close(code=CLOSE_UNAUTHORISED)
             return
-        self.consultation = consultation
+        # Only what the hints need: thousands of idle pages should hold little memory.
+        self.consultation_id: int = consultation.pk
+        self.queue_key = consultation.queue_key
         self.sent: tuple[int, int | None, str] | None = None
         self.groups_joined = [
             consultation_group(consultation.pk),
@@ -259,20 +257,16 @@ class ConsultationConsumer(LiveSocket):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    def _snapshot(self) -> dict[str, Any]:
-        self.consultation.refresh_from_db()
-        return consultation_snapshot(self.consultation)
-
     def _behind_us(self, event: dict[str, Any]) -> bool:
         """Whether the change the hint is about is behind this consultation in the queue:
         then it cannot give us a new queue number (a join, usually, is behind everyone)."""
         changed = event.get("queue_key")
         if not (isinstance(changed, list) and len(changed) == 2):
             return False
-        return tuple(changed) > self.consultation.queue_key
+        return tuple(changed) > self.queue_key
 
     async def send_snapshot(self, only_if_changed: bool = False) -> None:
-        snapshot = await database_sync_to_async(self._snapshot)()
+        snapshot = await database_sync_to_async(consultation_snapshot)(self.consultation_id)
         key = (snapshot["seq"], snapshot["position"], snapshot["state"])
         if only_if_changed and key == self.sent:
             return
@@ -304,6 +298,6 @@ class ConsultationConsumer(LiveSocket):
         if not self.heartbeat_due(client_is_current):
             await self.send_json({"type": "pong", "seq": seq})
             return
-        await database_sync_to_async(actions.mark_seen)(self.consultation.pk)
+        await database_sync_to_async(actions.mark_seen)(self.consultation_id)
         await self.send_snapshot(only_if_changed=client_is_current)
         await self.send_json({"type": "pong", "seq": seq})

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
 from kontaktlaege.directory import cpr as cprlib
-from kontaktlaege.directory.models import Ydernummer
+from kontaktlaege.directory.models import Clinic, Ydernummer
 
-from .models import Consultation, WaitingRoom, seen_recently
+from .models import Consultation, Message, WaitingRoom, seen_recently
 
 S = Consultation.State
 Snapshot = tuple[int, str]  # (seq, the "snapshot" message as a page gets it)
@@ -28,17 +28,19 @@ def _labels(choices: type[models.Choices]) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
+def _col(meta: Any, name: str) -> str:
+    """A field's column, for the plain-SQL reads below: a renamed field fails at import."""
+    return str(meta.get_field(name).column)
+
+
 def _queue_sql() -> str:
     """The clinic's room with its queue, one row per entry (one row of NULLs when the queue
     is empty), in queue order. Names come from the models, so a renamed column fails here."""
     room, c = WaitingRoom._meta, Consultation._meta
     yn, user = Ydernummer._meta, User._meta
 
-    def col(meta: Any, name: str) -> str:
-        return meta.get_field(name).column
-
     entry = ", ".join(
-        f"c.{col(c, name)}"
+        f"c.{_col(c, name)}"
         for name in (
             "id", "kind", "state", "citizen_name", "citizen_cpr_encrypted", "employee_name",
             "employee_role", "employee_workplace", "reason", "queued_at", "admitted_at",
@@ -46,16 +48,16 @@ def _queue_sql() -> str:
         )
     )  # fmt: skip
     return (
-        f"SELECT r.{col(room, 'id')}, r.{col(room, 'seq')}, r.{col(room, 'mode')}, {entry},"
-        f" y.{col(yn, 'number')}, u.{col(user, 'first_name')}, u.{col(user, 'last_name')},"
-        f" u.{col(user, 'username')}"
+        f"SELECT r.{_col(room, 'id')}, r.{_col(room, 'seq')}, r.{_col(room, 'mode')}, {entry},"
+        f" y.{_col(yn, 'number')}, u.{_col(user, 'first_name')}, u.{_col(user, 'last_name')},"
+        f" u.{_col(user, 'username')}"
         f" FROM {room.db_table} r"
-        f" LEFT JOIN {c.db_table} c ON c.{col(c, 'clinic')} = r.{col(room, 'clinic')}"
-        f" AND c.{col(c, 'state')} IN (%s, %s)"
-        f" LEFT JOIN {yn.db_table} y ON y.{col(yn, 'id')} = c.{col(c, 'ydernummer')}"
-        f" LEFT JOIN {user.db_table} u ON u.{col(user, 'id')} = c.{col(c, 'admitted_by')}"
-        f" WHERE r.{col(room, 'clinic')} = %s"
-        f" ORDER BY c.{col(c, 'queued_at')}, c.{col(c, 'id')}"
+        f" LEFT JOIN {c.db_table} c ON c.{_col(c, 'clinic')} = r.{_col(room, 'clinic')}"
+        f" AND c.{_col(c, 'state')} IN (%s, %s)"
+        f" LEFT JOIN {yn.db_table} y ON y.{_col(yn, 'id')} = c.{_col(c, 'ydernummer')}"
+        f" LEFT JOIN {user.db_table} u ON u.{_col(user, 'id')} = c.{_col(c, 'admitted_by')}"
+        f" WHERE r.{_col(room, 'clinic')} = %s"
+        f" ORDER BY c.{_col(c, 'queued_at')}, c.{_col(c, 'id')}"
     )
 
 
@@ -147,27 +149,66 @@ def clinic_snapshot_message(clinic_id: int) -> Snapshot:
     return snapshot["seq"], json.dumps(message, separators=(",", ":"))
 
 
-def consultation_snapshot(consultation: Consultation) -> dict[str, Any]:
-    """What the waiting person's page shows: state, live queue number, messages."""
-    clinic = consultation.clinic
-    room_seq = WaitingRoom.objects.filter(clinic_id=clinic.pk).values_list("seq", flat=True).first()
+def _consultation_sql() -> str:
+    """The consultation with its clinic, the room's sequence number and, while it waits, its
+    queue number: those waiting ahead of it by queue time, then id, plus one."""
+    c, room, clinic = Consultation._meta, WaitingRoom._meta, Clinic._meta
+
+    queued_at, pk, clinic_id, state = (_col(c, n) for n in ("queued_at", "id", "clinic", "state"))
+    ahead = (
+        f"SELECT COUNT(*) FROM {c.db_table} a WHERE a.{clinic_id} = c.{clinic_id}"
+        f" AND a.{state} = %s AND (a.{queued_at} < c.{queued_at}"
+        f" OR (a.{queued_at} = c.{queued_at} AND a.{pk} < c.{pk}))"
+    )
+    return (
+        f"SELECT c.{_col(c, 'seq')}, c.{state}, c.{_col(c, 'reject_message')},"
+        f" r.{_col(room, 'seq')}, k.{_col(clinic, 'name')}, k.{_col(clinic, 'phone')},"
+        f" CASE WHEN c.{state} = %s THEN ({ahead}) + 1 END"
+        f" FROM {c.db_table} c"
+        f" JOIN {clinic.db_table} k ON k.{_col(clinic, 'id')} = c.{clinic_id}"
+        f" LEFT JOIN {room.db_table} r ON r.{_col(room, 'clinic')} = c.{clinic_id}"
+        f" WHERE c.{pk} = %s"
+    )
+
+
+def _messages_sql() -> str:
+    m = Message._meta
+    text, at, pk, consultation = (_col(m, n) for n in ("text", "created_at", "id", "consultation"))
+    return f"SELECT {text}, {at} FROM {m.db_table} WHERE {consultation} = %s ORDER BY {at}, {pk}"
+
+
+_CONSULTATION_SQL = _consultation_sql()
+_MESSAGES_SQL = _messages_sql()
+
+
+def consultation_snapshot(consultation_id: int) -> dict[str, Any]:
+    """What the waiting person's page shows: state, live queue number, messages. Plain SQL,
+    two statements: a change ahead in the queue makes every page behind it read this, and
+    through the ORM (a refresh and three queries) it took 1.5 ms instead of 0.05 (SQLite,
+    in-process, two waiting and one message)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONSULTATION_SQL, [S.QUEUED, S.QUEUED, consultation_id])
+        row = cursor.fetchone()
+        if row is None:
+            raise Consultation.DoesNotExist(consultation_id)
+        cursor.execute(_MESSAGES_SQL, [consultation_id])
+        messages = cursor.fetchall()
+    seq, state, reject_message, room_seq, clinic_name, clinic_phone, position = row
     notice = ""
-    if consultation.state == S.CLEARED:
+    if state == S.CLEARED:
         notice = _("Lægen har lukket venteværelset, og køen er tømt. Ring til klinikken.")
-    elif consultation.state == S.ABANDONED:
+    elif state == S.ABANDONED:
         notice = _("Du mistede din plads i køen, fordi forbindelsen var afbrudt for længe.")
     return {
-        "id": consultation.pk,
-        "seq": consultation.seq,
+        "id": consultation_id,
+        "seq": seq,
         "room_seq": room_seq or 0,
-        "state": consultation.state,
-        "state_label": consultation.get_state_display(),
-        "position": consultation.queue_position(),
-        "clinic_name": clinic.name,
-        "clinic_phone": clinic.phone,
-        "reject_message": consultation.reject_message,
+        "state": state,
+        "state_label": _labels(S).get(state, state),
+        "position": position,
+        "clinic_name": clinic_name,
+        "clinic_phone": clinic_phone,
+        "reject_message": reject_message,
         "notice": notice,
-        "messages": [
-            {"text": m.text, "at": m.created_at.isoformat()} for m in consultation.messages.all()
-        ],
+        "messages": [{"text": text, "at": _iso(_aware(at))} for text, at in messages],
     }

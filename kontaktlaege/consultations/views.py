@@ -190,7 +190,7 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "consultations/consultation.html",
-        {"consultation": c, "snapshot": consultation_snapshot(c)},
+        {"consultation": c, "snapshot": consultation_snapshot(c.pk)},
     )
 
 
