@@ -345,6 +345,29 @@ def test_pages_in_the_writers_process_take_the_snapshot_it_read(  # type: ignore
     run(scenario)
 
 
+def test_if_the_writer_cannot_read_the_snapshot_the_pages_read_it(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    """The change is committed before the writer reads: a failed read there must neither
+    turn the saved change into an error nor keep it from the pages."""
+
+    def broken(clinic_id: int) -> Any:
+        raise RuntimeError("read failed")
+
+    monkeypatch.setattr(events, "clinic_snapshot_message", broken)
+    client = as_user(world.gp)
+
+    async def scenario() -> None:
+        page = socket("/ws/klinik/", client)
+        assert (await page.connect(timeout=WAIT))[0]
+        await receive(page)
+        c = await _join_in_a_request_thread(world)
+        assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
+        await page.disconnect()
+
+    run(scenario)
+
+
 def test_a_hint_through_redis_carries_no_snapshot(world, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
     """Names and CPR numbers do not travel through Redis: there, only the sequence number and
     the queue place go, and each process's pages read the snapshot themselves."""

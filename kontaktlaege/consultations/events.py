@@ -6,7 +6,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from kontaktlaege.layers import ProcessChannelLayer
 
@@ -59,7 +59,7 @@ def _with_snapshot(clinic_id: int, message: dict) -> dict:
         return message
     try:
         return message | {"snapshot": clinic_snapshot_message(clinic_id)}
-    except DatabaseError:  # the pages read it themselves
+    except Exception:  # the change is committed: the pages read the snapshot themselves
         log.warning("snapshot for the hint not read", exc_info=True)
         return message
 
