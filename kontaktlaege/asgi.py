@@ -13,7 +13,11 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
-from kontaktlaege.server import HTTPHandler, collect_full_generation_on_a_timer  # noqa: E402
+from kontaktlaege.server import (  # noqa: E402
+    HTTPHandler,
+    checkpoint_sqlite_on_a_timer,
+    collect_full_generation_on_a_timer,
+)
 
 application = ProtocolTypeRouter(
     {
@@ -26,3 +30,4 @@ application = ProtocolTypeRouter(
 )
 
 collect_full_generation_on_a_timer(settings.GC_FULL_SECONDS)
+checkpoint_sqlite_on_a_timer(settings.SQLITE_CHECKPOINT_SECONDS)
