@@ -1,5 +1,6 @@
 """Live sockets of the waiting room (clinic staff) and of one consultation (the waiting
-person). Pushes are hints: on each, the consumer re-reads the snapshot from the database."""
+person). Pushes are hints: on each, the consumer re-reads the snapshot from the database, or
+takes the one the writer in this process read from it right after its commit (events.py)."""
 
 import asyncio
 import logging
