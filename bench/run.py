@@ -6,6 +6,9 @@ employees join queues through the real HTTP flow and leave again. For each setup
 - update latency: queue join (the POST) → every open page of that clinic has the snapshot
   with the new entry, p50/p99, at 100, 1,000 and 5,000 open connections (1,000 clinics at
   the largest size, 5 pages each);
+- each employee who joins opens their own waiting page (queue number, messages), as the
+  product's page does after the redirect, and keeps it open until they leave (the baselines
+  have no such page, so ours carry that extra load);
 - open pages send a heartbeat every 10 s with their sequence number, as the real pages do
   (at 5,000 pages: 500 a second), so the server carries that load while it is measured;
 - queue joins per second sustained (each join counted once all its pages have it);
@@ -373,6 +376,9 @@ class Setup:
     async def leave(self, worker: int, clinic: int, handle: str) -> None:
         raise NotImplementedError
 
+    async def close_waiting_pages(self) -> None:
+        pass
+
     def stop(self) -> None:
         pass
 
@@ -399,6 +405,11 @@ class Product(Setup):
             wait_port(port)
         self.pids = [p.pid for p in self.procs]
         self.locks: dict[int, asyncio.Lock] = {}
+        # The employee's own page (queue number, messages), open while they wait, as in
+        # the product: opened after the join's redirect, closed after they leave.
+        self.waiting: dict[str, asyncio.Task] = {}
+        self.waiting_opened = 0
+        self.waiting_snapshots = 0  # snapshots those pages received after their first
 
     def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
         port = self.ports[n % len(self.ports)]
@@ -425,13 +436,50 @@ class Product(Setup):
         if status != 302 or "/konsultation/" not in location:
             watch.forget(clinic, token)
             raise RuntimeError(f"join: HTTP {status} {location}")
+        self.waiting[location] = asyncio.create_task(self._waiting_page(worker, location))
         return pending, location
+
+    async def _waiting_page(self, worker: int, location: str):
+        from websockets.asyncio.client import connect
+
+        port = self._port(worker)
+        consultation = urllib.parse.urlparse(location).path.rstrip("/").rsplit("/", 1)[-1]
+        ws = await connect(
+            f"ws://127.0.0.1:{port}/ws/konsultation/{consultation}/",
+            additional_headers={"Cookie": f"sessionid={self.seeded['employees'][worker]}"},
+            origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+            ping_interval=None,
+            open_timeout=120,
+        )
+        first = await ws.recv()
+        assert '"snapshot"' in str(first), str(first)[:200]
+        self.waiting_opened += 1
+
+        async def read() -> None:
+            try:
+                async for _message in ws:
+                    self.waiting_snapshots += 1
+            except Exception:  # noqa: BLE001 - a closed page simply stops counting
+                pass
+
+        asyncio.get_running_loop().create_task(read())
+        return ws
 
     async def leave(self, worker: int, clinic: int, handle: str) -> None:
         session = self.seeded["employees"][worker]
         path = urllib.parse.urlparse(handle).path + "annuller/"
+        page = self.waiting.pop(handle, None)
+        ws = await page if page is not None else None
         status, _ = await http_post(self._port(worker), path, {}, session)
         assert status == 302, f"cancel: HTTP {status}"
+        if ws is not None:
+            await ws.close()
+
+    async def close_waiting_pages(self) -> None:
+        pages, self.waiting = list(self.waiting.values()), {}
+        for ws in await asyncio.gather(*pages, return_exceptions=True):
+            if not isinstance(ws, BaseException):
+                await ws.close()
 
     def stop(self) -> None:
         for p in self.procs:
@@ -687,6 +735,13 @@ async def measure(
     await asyncio.gather(*(worker_loop(w) for w in range(workers)))
     result["joins_per_s"] = done / (time.perf_counter() - t)
     print(f"  {setup.name}: {result['joins_per_s']:.0f} joins/s sustained", flush=True)
+    await setup.close_waiting_pages()
+    if isinstance(setup, Product):
+        print(
+            f"  {setup.name}: {setup.waiting_opened} employees' waiting pages opened, "
+            f"{setup.waiting_snapshots} snapshots to them after their first",
+            flush=True,
+        )
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     result["storm_s"] = await reconnect_storm(setup, sizes[-1], watch)
     print(
