@@ -31,9 +31,8 @@ def _join(world, n: int, ydernummer=None) -> list[Consultation]:  # type: ignore
 
 
 def _positions(queue: list[Consultation]) -> list[int | None]:
-    for c in queue:
-        c.refresh_from_db()
-    return [c.queue_position() for c in queue]
+    """The queue numbers the waiting people's own pages show."""
+    return [consultation_snapshot(c.pk)["position"] for c in queue]
 
 
 def _snapshot_positions(clinic_id: int) -> dict[int, int | None]:

@@ -80,6 +80,15 @@ def _join(employee, ydernummer, reason: str = "Svimmel efter ny medicin") -> Con
     return actions.join_queue(employee, ydernummer=ydernummer, reason=reason)
 
 
+async def _open_clinic_pages(clients: list[Client]) -> list[WebsocketCommunicator]:
+    """Staff pages of the waiting room, connected and past their first snapshot."""
+    pages = [socket("/ws/klinik/", client) for client in clients]
+    for page in pages:
+        assert (await page.connect(timeout=WAIT))[0]
+        await receive(page)
+    return pages
+
+
 async def _join_in_a_request_thread(world) -> Consultation:  # type: ignore[no-untyped-def]
     """The carer joins on a thread of its own, as an HTTP request does in the server."""
 
@@ -273,10 +282,7 @@ def test_pages_that_ask_at_once_share_one_snapshot_read(world, as_user, monkeypa
     c = _join(world.carer, world.ydernummer)
 
     async def scenario() -> None:
-        pages = [socket("/ws/klinik/", client) for client in clients]
-        for page in pages:
-            assert (await page.connect(timeout=WAIT))[0]
-            await receive(page)
+        pages = await _open_clinic_pages(clients)
         reads = _counting_reads(monkeypatch)
         blocker, release = await hold_database_thread()
         for page in pages:
@@ -330,10 +336,7 @@ def test_pages_in_the_writers_process_take_the_snapshot_it_read(  # type: ignore
     clients = [as_user(world.gp), as_user(world.secretary)]
 
     async def scenario() -> None:
-        pages = [socket("/ws/klinik/", client) for client in clients]
-        for page in pages:
-            assert (await page.connect(timeout=WAIT))[0]
-            await receive(page)
+        pages = await _open_clinic_pages(clients)
         reads = _counting_reads(monkeypatch)
         c = await _join_in_a_request_thread(world)
         for page in pages:

@@ -186,25 +186,11 @@ class Consultation(models.Model):
     def is_active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.ADMITTED)
 
-    def is_connected(self, now: datetime | None = None) -> bool:
-        return seen_recently(self.last_seen_at, now or timezone.now())
-
     @property
     def queue_key(self) -> tuple[int, int]:
         """The consultation's place in the queue order (queue time, then id), as integers
         that travel in a push: queue time in microseconds since the epoch."""
         return (self.queued_at - _EPOCH) // _MICROSECOND, self.pk
-
-    def queue_position(self) -> int | None:
-        if self.state != self.State.QUEUED:
-            return None
-        ahead = Consultation.objects.filter(
-            clinic_id=self.clinic_id, state=self.State.QUEUED
-        ).filter(
-            models.Q(queued_at__lt=self.queued_at)
-            | models.Q(queued_at=self.queued_at, pk__lt=self.pk)
-        )
-        return ahead.count() + 1
 
 
 class Message(models.Model):

@@ -35,7 +35,7 @@ def _col(meta: Any, name: str) -> str:
 
 def _queue_sql() -> str:
     """The clinic's room with its queue, one row per entry (one row of NULLs when the queue
-    is empty), in queue order. Names come from the models, so a renamed column fails here."""
+    is empty), in queue order."""
     room, c = WaitingRoom._meta, Consultation._meta
     yn, user = Ydernummer._meta, User._meta
 
