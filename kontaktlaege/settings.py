@@ -121,8 +121,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # do not share a database.
     os.environ.setdefault("KL_TEST_DB", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))
     DATABASES["default"]["TEST"] = {"NAME": os.environ["KL_TEST_DB"]}
-    # Django's backend, with a process's writers queued on a lock (kontaktlaege/sqlite).
-    DATABASES["default"]["ENGINE"] = "kontaktlaege.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

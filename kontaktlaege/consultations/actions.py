@@ -246,14 +246,9 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
 def mark_seen(consultation_id: int) -> None:
     """A waiting person's heartbeat; cheap, so it writes at most every few seconds."""
     now = timezone.now()
-    due = Consultation.objects.filter(
-        pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]
-    ).exclude(last_seen_at__gt=now - timedelta(seconds=5))
-    # Ask first: a read waits for no writer, and most heartbeats have nothing to write.
-    # The write is a transaction, so with SQLite it queues with the process's other writers.
-    if due.exists():
-        with transaction.atomic():
-            due.update(last_seen_at=now)
+    Consultation.objects.filter(pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]).exclude(
+        last_seen_at__gt=now - timedelta(seconds=5)
+    ).update(last_seen_at=now)
 
 
 def abandon_stale(now: datetime | None = None) -> int:
