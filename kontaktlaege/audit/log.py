@@ -1,6 +1,7 @@
 """Writing and verifying the audit chain. No clear-text CPR, names or reason text go in:
 the citizen is identified by the keyed CPR hash."""
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -75,7 +76,9 @@ def record(
     return entry
 
 
+@functools.cache
 def _head_sql(template: str) -> str:
+    """A statement on the chain's head, built once per process (one database per process)."""
     head = AuditHead._meta
     return template.format(
         table=connection.ops.quote_name(head.db_table),

@@ -55,6 +55,8 @@ def _with_snapshot(clinic_id: int, message: dict) -> dict:
     holds names and CPR numbers, and each process's pages read their own. Waiting people's
     sockets, also in the group, never send it on (consumers.py)."""
     layer = get_channel_layer()
+    # By class: the Redis layer is a proxy that resolves any attribute asked of it on the
+    # running event loop, which a request's thread does not have.
     if not (isinstance(layer, ProcessChannelLayer) and layer.has_members(clinic_group(clinic_id))):
         return message
     try:
