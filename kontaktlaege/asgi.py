@@ -17,6 +17,7 @@ from kontaktlaege.server import (  # noqa: E402
     HTTPHandler,
     checkpoint_sqlite_on_a_timer,
     collect_full_generation_on_a_timer,
+    send_at_once_when_nothing_is_queued,
 )
 
 application = ProtocolTypeRouter(
@@ -29,5 +30,6 @@ application = ProtocolTypeRouter(
     }
 )
 
+send_at_once_when_nothing_is_queued()
 collect_full_generation_on_a_timer(settings.GC_FULL_SECONDS)
 checkpoint_sqlite_on_a_timer(settings.SQLITE_CHECKPOINT_SECONDS)
