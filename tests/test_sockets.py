@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions, consumers, events
@@ -371,9 +372,8 @@ def test_if_the_writer_cannot_read_the_snapshot_the_pages_read_it(  # type: igno
     run(scenario)
 
 
-def test_a_hint_through_redis_carries_no_snapshot(world, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
-    """Names and CPR numbers do not travel through Redis: there, only the sequence number and
-    the queue place go, and each process's pages read the snapshot themselves."""
+def _hints_sent_through_redis(world, monkeypatch, settings, **join: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The hints a join sends with the Redis layer configured (not reached: caught here)."""
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(events, "_send", lambda group, message: sent.append(message))
     settings.CHANNEL_LAYERS = {
@@ -384,11 +384,109 @@ def test_a_hint_through_redis_carries_no_snapshot(world, monkeypatch, settings) 
     }
     channel_layers.backends.clear()
     try:
-        _join(world.carer, world.ydernummer, reason="Hoste")
+        actions.join_queue(world.carer, ydernummer=world.ydernummer, **join)
     finally:
         channel_layers.backends.clear()
-    (hint,) = sent
-    assert set(hint) == {"type", "seq", "queue_key"}
+    return sent
+
+
+def test_a_hint_through_redis_carries_the_snapshot_sealed(world, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    """Names and CPR numbers do not travel through Redis in clear text: the writer's snapshot
+    goes encrypted and authenticated, so each process's pages need not read it again."""
+    citizen = actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen")
+    (hint,) = _hints_sent_through_redis(
+        world, monkeypatch, settings, reason="Hoste", citizen=citizen, consent_given=True
+    )
+    assert set(hint) == {"type", "seq", "queue_key", "sealed_snapshot"}
+    seq, token = hint["sealed_snapshot"]
+    assert seq == hint["seq"]
+    for secret in ("Inger", "Hoste", world.cpr, world.cpr[:6]):
+        assert secret not in token
+    (entry,) = json.loads(events.unseal(token))["data"]["entries"]
+    assert (entry["citizen_name"], entry["reason"]) == ("Inger Jensen", "Hoste")
+    forged = token[:-8] + ("A" * 8 if not token.endswith("A" * 8) else "B" * 8)
+    assert events.unseal(forged) is None
+    assert events.unseal(events.seal("x")[:-4]) is None
+    assert events.unseal(None) is None
+
+
+async def _join_unannounced(world, monkeypatch) -> Consultation:  # type: ignore[no-untyped-def]
+    """A join whose own hint is dropped: the test sends the hint it is about."""
+    with monkeypatch.context() as patched:
+        patched.setattr(events, "_send", lambda group, message: None)
+        return await db(_join)(world.carer, world.ydernummer)
+
+
+def _sealed_hint(clinic_id: int, token: Any = None) -> dict[str, Any]:
+    seq, text = consumers.clinic_snapshot_message(clinic_id)
+    sealed = events.seal(text) if token is None else token
+    return {"type": "clinic.hint", "seq": seq, "sealed_snapshot": [seq, sealed]}
+
+
+def test_pages_open_a_sealed_snapshot_once_and_read_nothing(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    clients = [as_user(world.gp), as_user(world.secretary)]
+    opened: list[Any] = []
+    real_unseal = consumers.unseal
+    monkeypatch.setattr(consumers, "unseal", lambda t: opened.append(t) or real_unseal(t))
+
+    async def scenario() -> None:
+        pages = await _open_clinic_pages(clients)
+        c = await _join_unannounced(world, monkeypatch)
+        hint = await db(_sealed_hint)(world.clinic.pk)
+        reads = _counting_reads(monkeypatch)
+        await get_channel_layer().group_send(events.clinic_group(world.clinic.pk), hint)
+        for page in pages:
+            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
+        assert reads == [] and len(opened) == 1
+        for page in pages:
+            await page.disconnect()
+
+    run(scenario)
+
+
+def test_a_sealed_snapshot_that_does_not_open_makes_the_pages_read(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    """A forged or stale token shows nothing of its own: the pages read the database."""
+    client = as_user(world.gp)
+
+    async def scenario() -> None:
+        (page,) = await _open_clinic_pages([client])
+        c = await _join_unannounced(world, monkeypatch)
+        forged = json.dumps({"type": "snapshot", "seq": 99, "data": {"entries": []}})
+        hint = await db(_sealed_hint)(world.clinic.pk, forged)
+        reads = _counting_reads(monkeypatch)
+        await get_channel_layer().group_send(events.clinic_group(world.clinic.pk), hint)
+        got = await receive(page)
+        assert [e["id"] for e in got["data"]["entries"]] == [c.pk]
+        assert reads == [world.clinic.pk]
+        await page.disconnect()
+
+    run(scenario)
+
+
+def test_the_writers_snapshot_is_in_the_products_language(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    """One read serves every page of the clinic: an English-speaking writer's request must
+    not give the doctor's page English labels."""
+    client = as_user(world.gp)
+
+    def join_in_english() -> Consultation:
+        try:
+            with translation.override("en"):
+                return _join(world.carer, world.ydernummer)
+        finally:
+            connections.close_all()
+
+    async def scenario() -> None:
+        (page,) = await _open_clinic_pages([client])
+        await asyncio.get_running_loop().run_in_executor(None, join_in_english)
+        (entry,) = (await receive(page))["data"]["entries"]
+        assert entry["state_label"] == str(Consultation.State.QUEUED.label)
+        with translation.override("en"):
+            assert entry["state_label"] != str(Consultation.State.QUEUED.label)
+        await page.disconnect()
+
+    run(scenario)
 
 
 def test_a_lost_push_reaches_the_page_by_the_poll_without_a_heartbeat(  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 """Live sockets of the waiting room (clinic staff) and of one consultation (the waiting
 person). Pushes are hints: on each, the consumer re-reads the snapshot from the database, or
-takes the one the writer in this process read from it right after its commit (events.py)."""
+takes the one the writer read from it right after its commit (events.py)."""
 
 import asyncio
 import logging
@@ -15,7 +15,7 @@ from kontaktlaege.accounts.models import User
 from kontaktlaege.accounts.sockets import verified_user
 
 from . import actions
-from .events import clinic_group, consultation_group
+from .events import clinic_group, consultation_group, unseal
 from .models import Consultation, WaitingRoom
 from .snapshots import Snapshot, clinic_snapshot_message, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
@@ -104,6 +104,19 @@ class ClinicSnapshots:
         if clinic_id in self.pages and snapshot[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
             self.latest[clinic_id] = snapshot
 
+    def offer_sealed(self, clinic_id: int, sealed: Any) -> None:
+        """A snapshot that came sealed through Redis: opened once for the clinic's pages in
+        this process (the first of them to get the hint), unless one as new is at hand."""
+        if not (isinstance(sealed, list) and len(sealed) == 2 and isinstance(sealed[0], int)):
+            return
+        if clinic_id not in self.pages or sealed[0] <= self.latest.get(clinic_id, (-1, ""))[0]:
+            return
+        text = unseal(sealed[1])
+        if text is None:  # the pages read it from the database instead
+            log.warning("a sealed snapshot in a hint could not be opened")
+            return
+        self.offer(clinic_id, (sealed[0], text))
+
     async def fresh(self, clinic_id: int) -> Snapshot:
         """A read that begins after this call (a page that connects or asks to sync). One
         already queued that has not begun will do: when many pages connect at once, those
@@ -177,9 +190,13 @@ class WaitingRoomConsumer(LiveSocket):
         await self.send(text_data=text)
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
+        # Read by the writer right after its commit (events.py): in this process as it is,
+        # through Redis sealed.
         snapshot = event.get("snapshot")
-        if snapshot is not None:  # read by the writer in this process (events.py)
+        if snapshot is not None:
             clinic_snapshots().offer(self.clinic_id, (snapshot[0], snapshot[1]))
+        elif "sealed_snapshot" in event:
+            clinic_snapshots().offer_sealed(self.clinic_id, event["sealed_snapshot"])
         await self.catch_up(event["seq"])
 
     async def catch_up(self, seq: int) -> None:

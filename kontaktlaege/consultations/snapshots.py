@@ -5,8 +5,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
@@ -144,7 +145,11 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
 
 
 def clinic_snapshot_message(clinic_id: int) -> Snapshot:
-    snapshot = clinic_snapshot(clinic_id)
+    """What the clinic's pages get. One read serves all of them, whoever reads it (the
+    sockets' thread, or a writer whose request is in another language): labels in the
+    product's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        snapshot = clinic_snapshot(clinic_id)
     message = {"type": "snapshot", "seq": snapshot["seq"], "data": snapshot}
     return snapshot["seq"], json.dumps(message, separators=(",", ":"))
 
