@@ -145,7 +145,8 @@ def send_at_once_when_nothing_is_queued() -> None:
     transports do, and queue only what the kernel did not take. HTTP responses begin with
     `writeSequence` (the headers), which still queues, so their parts still go out together.
     Installed for the TCP connections daphne accepts (the application is imported before it
-    listens); TLS connections keep Twisted's path."""
+    listens). A connection that starts TLS on itself keeps Twisted's path; with daphne's
+    `ssl:` endpoint, TLS sits above the connection and its ciphertext goes out here."""
     from twisted.internet import tcp
 
     class SendingServer(tcp.Server):

@@ -104,18 +104,17 @@ class ClinicSnapshots:
         if clinic_id in self.pages and snapshot[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
             self.latest[clinic_id] = snapshot
 
-    def offer_sealed(self, clinic_id: int, sealed: Any) -> None:
-        """A snapshot that came sealed through Redis: opened once for the clinic's pages in
-        this process (the first of them to get the hint), unless one as new is at hand."""
-        if not (isinstance(sealed, list) and len(sealed) == 2 and isinstance(sealed[0], int)):
+    def offer_sealed(self, clinic_id: int, seq: int, token: object) -> None:
+        """A snapshot that came sealed through Redis with the hint for `seq`: opened once for
+        the clinic's pages in this process (the first of them to get the hint), unless one
+        as new is at hand. Its own sequence number is the one sealed with it."""
+        if clinic_id not in self.pages or seq <= self.latest.get(clinic_id, (-1, ""))[0]:
             return
-        if clinic_id not in self.pages or sealed[0] <= self.latest.get(clinic_id, (-1, ""))[0]:
-            return
-        text = unseal(sealed[1])
-        if text is None:  # the pages read it from the database instead
+        snapshot = unseal(token)
+        if snapshot is None:  # the pages read it from the database instead
             log.warning("a sealed snapshot in a hint could not be opened")
             return
-        self.offer(clinic_id, (sealed[0], text))
+        self.offer(clinic_id, snapshot)
 
     async def fresh(self, clinic_id: int) -> Snapshot:
         """A read that begins after this call (a page that connects or asks to sync). One
@@ -196,7 +195,7 @@ class WaitingRoomConsumer(LiveSocket):
         if snapshot is not None:
             clinic_snapshots().offer(self.clinic_id, (snapshot[0], snapshot[1]))
         elif "sealed_snapshot" in event:
-            clinic_snapshots().offer_sealed(self.clinic_id, event["sealed_snapshot"])
+            clinic_snapshots().offer_sealed(self.clinic_id, event["seq"], event["sealed_snapshot"])
         await self.catch_up(event["seq"])
 
     async def catch_up(self, seq: int) -> None:

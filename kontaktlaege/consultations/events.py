@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 
 from kontaktlaege.layers import ProcessChannelLayer
 
-from .snapshots import clinic_snapshot_message
+from .snapshots import Snapshot, clinic_snapshot_message
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _with_snapshot(clinic_id: int, message: dict) -> dict:
         return message
     if in_process:
         return message | {"snapshot": [seq, text]}
-    return message | {"sealed_snapshot": [seq, seal(text)]}
+    return message | {"sealed_snapshot": seal((seq, text))}
 
 
 @functools.cache
@@ -82,20 +82,23 @@ def _hint_key() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def seal(text: str) -> str:
-    """Encrypted and authenticated: Redis (or whoever can read it) sees no personal data,
-    and whoever can write to it cannot forge what a page shows."""
-    return _hint_key().encrypt(text.encode()).decode()
+def seal(snapshot: Snapshot) -> str:
+    """Encrypted and authenticated, its sequence number inside: Redis (or whoever can read
+    it) sees no personal data, and whoever can write to it cannot forge what a page shows
+    nor pass an old snapshot off as a newer one."""
+    seq, text = snapshot
+    return _hint_key().encrypt(f"{seq}\n{text}".encode()).decode()
 
 
-def unseal(token: object) -> str | None:
-    """The sealed text, or None when it is not a token of ours or older than a minute (a
+def unseal(token: object) -> Snapshot | None:
+    """The sealed snapshot, or None when it is not a token of ours or older than a minute (a
     page then reads the snapshot from the database)."""
     if not isinstance(token, str):
         return None
     try:
-        return _hint_key().decrypt(token.encode(), ttl=60).decode()
-    except (InvalidToken, UnicodeError):
+        seq, _, text = _hint_key().decrypt(token.encode(), ttl=60).decode().partition("\n")
+        return int(seq), text
+    except (InvalidToken, UnicodeError, ValueError):
         return None
 
 
