@@ -627,12 +627,16 @@ async def measure(
     watch = Watch()
     sockets: list = []
     result: dict = {"levels": {}}
-    # Warm up (imports, first queries), then take the memory reference.
-    await open_page(setup, 0, 0, -1, watch, sockets)
-    warm, handle = await setup.join(0, 0, "warmup-x", watch)
-    await asyncio.wait_for(warm.done.wait(), 30)
-    await setup.leave(0, 0, handle)
-    await sockets.pop().close()
+    # Warm up every server process (imports, first queries, the layer's and the pool's first
+    # connections), then take the memory reference: what is left is what pages cost.
+    for process in range(len(setup.pids)):
+        await open_page(setup, 0, process, -1, watch, sockets)
+        warm, handle = await setup.join(process, 0, f"warmup-x{process}", watch)
+        await asyncio.wait_for(warm.done.wait(), 30)
+        await setup.leave(process, 0, handle)
+    for ws in sockets:
+        await ws.close()
+    sockets.clear()
     await asyncio.sleep(0.5)
     rss0 = rss_kb(setup.pids)
     if isinstance(setup, Product):
