@@ -99,16 +99,20 @@ class ClinicSnapshots:
         if not task.cancelled() and task.exception() is None:
             self.offer(clinic_id, task.result())
 
+    def _latest_seq(self, clinic_id: int) -> int:
+        cached = self.latest.get(clinic_id)
+        return -1 if cached is None else cached[0]
+
     def offer(self, clinic_id: int, snapshot: Snapshot) -> None:
         """Keep a snapshot read from the database for the clinic's pages, if it is newer."""
-        if clinic_id in self.pages and snapshot[0] >= self.latest.get(clinic_id, (-1, ""))[0]:
+        if clinic_id in self.pages and snapshot[0] >= self._latest_seq(clinic_id):
             self.latest[clinic_id] = snapshot
 
     def offer_sealed(self, clinic_id: int, seq: int, token: object) -> None:
         """A snapshot that came sealed through Redis with the hint for `seq`: opened once for
         the clinic's pages in this process (the first of them to get the hint), unless one
         as new is at hand. Its own sequence number is the one sealed with it."""
-        if clinic_id not in self.pages or seq <= self.latest.get(clinic_id, (-1, ""))[0]:
+        if clinic_id not in self.pages or seq <= self._latest_seq(clinic_id):
             return
         snapshot = unseal(token)
         if snapshot is None:  # the pages read it from the database instead
