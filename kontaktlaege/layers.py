@@ -1,11 +1,29 @@
-"""The in-process channel layer of the embedded default (one server process, no Redis)."""
+"""The in-process channel layer of the embedded default (one server process, no Redis), and
+sending hints to it (or to Redis) from a request's thread."""
 
+import logging
 import math
 import time
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
-from channels.layers import InMemoryChannelLayer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+log = logging.getLogger(__name__)
+
+
+def send_hint(group: str, message: dict[str, Any]) -> None:
+    """group_send from a request's thread. Hints are at most once: what they announce is in
+    the database, and the pages (or the processes' checks) catch up from there, e.g. while
+    Redis restarts. A lost hint must not turn a saved change into an error page."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        log.warning("push lost for %s", group.split("-")[0], exc_info=True)
 
 
 class ProcessChannelLayer(InMemoryChannelLayer):

@@ -236,6 +236,10 @@ HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
 # often (one query for all of them): heartbeats are answered from it, and a push lost on the
 # way (e.g. while Redis restarts) is repaired within this time.
 SEQ_POLL_SECONDS = float(os.environ.get("SEQ_POLL_SECONDS", "2"))
+# Each server process checks the sessions of its open sockets this often (one read per 500):
+# a socket whose session has ended (expired, idle lock, password change; signing out closes
+# them at once) is closed within this time.
+SESSION_CHECK_SECONDS = float(os.environ.get("SESSION_CHECK_SECONDS", "15"))
 WS_MAX_MESSAGE_BYTES = envint("WS_MAX_MESSAGE_BYTES", 16 * 1024)
 WS_MAX_MESSAGES_PER_SECOND = envint("WS_MAX_MESSAGES_PER_SECOND", 50)
 EMBEDDED_SCHEDULER = envbool("KL_EMBEDDED_SCHEDULER")

@@ -303,7 +303,7 @@ def test_pages_that_ask_at_once_share_one_snapshot_read(world, as_user, monkeypa
 def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A read that has begun may miss a change (here its push is lost too): a page that asks
     for the state afterwards gets a read of its own, and so the change."""
-    monkeypatch.setattr(events, "_send", lambda group, message: None)
+    monkeypatch.setattr(events, "send_hint", lambda group, message: None)
     first_client, second_client = as_user(world.gp), as_user(world.gp)
 
     async def scenario() -> None:
@@ -375,11 +375,11 @@ def test_if_the_writer_cannot_read_the_snapshot_the_pages_read_it(  # type: igno
 def _hints_sent_through_redis(world, monkeypatch, settings, **join: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The hints a join sends with the Redis layer configured (not reached: caught here)."""
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(events, "_send", lambda group, message: sent.append(message))
+    monkeypatch.setattr(events, "send_hint", lambda group, message: sent.append(message))
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:9"]},  # never reached: _send is replaced
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9"]},  # never reached: send_hint is replaced
         }
     }
     channel_layers.backends.clear()
@@ -414,7 +414,7 @@ def test_a_hint_through_redis_carries_the_snapshot_sealed(world, monkeypatch, se
 async def _join_unannounced(world, monkeypatch) -> Consultation:  # type: ignore[no-untyped-def]
     """A join whose own hint is dropped: the test sends the hint it is about."""
     with monkeypatch.context() as patched:
-        patched.setattr(events, "_send", lambda group, message: None)
+        patched.setattr(events, "send_hint", lambda group, message: None)
         return await db(_join)(world.carer, world.ydernummer)
 
 
@@ -501,7 +501,7 @@ def test_a_lost_push_reaches_the_page_by_the_poll_without_a_heartbeat(  # type: 
     world, as_user, settings, monkeypatch
 ) -> None:
     settings.SEQ_POLL_SECONDS = 0.1
-    monkeypatch.setattr(events, "_send", lambda group, message: None)  # every push is lost
+    monkeypatch.setattr(events, "send_hint", lambda group, message: None)  # every push is lost
 
     async def scenario() -> None:
         comm = socket("/ws/klinik/", as_user(world.gp))

@@ -4,7 +4,6 @@ takes the one the writer read from it right after its commit (events.py)."""
 
 import asyncio
 import logging
-import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
 from kontaktlaege.accounts.sockets import verified_user
+from kontaktlaege.per_loop import PerLoop
 
 from . import actions
 from .events import clinic_group, consultation_group, unseal
@@ -152,17 +152,8 @@ class _Read:
     started = False
 
 
-_per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ClinicSnapshots]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def clinic_snapshots() -> ClinicSnapshots:
-    """The process's shared reads (one per event loop: a server has one, tests have many)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _per_loop:
-        _per_loop[loop] = ClinicSnapshots()
-    return _per_loop[loop]
+# The process's shared reads (one per event loop).
+clinic_snapshots = PerLoop(ClinicSnapshots)
 
 
 class WaitingRoomConsumer(LiveSocket):

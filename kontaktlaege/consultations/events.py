@@ -6,13 +6,12 @@ import base64
 import functools
 import logging
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from cryptography.fernet import Fernet, InvalidToken
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
-from kontaktlaege.layers import ProcessChannelLayer
+from kontaktlaege.layers import ProcessChannelLayer, send_hint
 
 from .snapshots import Snapshot, clinic_snapshot_message
 
@@ -27,18 +26,6 @@ def consultation_group(consultation_id: int) -> str:
     return f"consultation-{consultation_id}"
 
 
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:
-        # The change is committed; pages catch up on their next heartbeat (e.g. while
-        # Redis restarts). A lost hint must not turn a saved change into an error page.
-        log.warning("push lost for %s", group.split("-")[0], exc_info=True)
-
-
 def clinic_changed(clinic_id: int, seq: int, queue_key: tuple[int, int] | None = None) -> None:
     """`queue_key`: the place in the queue order of the one consultation that changed, when
     only one did. Nobody ahead of it gets a new queue number, so their pages need not
@@ -47,7 +34,7 @@ def clinic_changed(clinic_id: int, seq: int, queue_key: tuple[int, int] | None =
     if queue_key is not None:
         message["queue_key"] = list(queue_key)
     transaction.on_commit(
-        lambda: _send(clinic_group(clinic_id), _with_snapshot(clinic_id, message))
+        lambda: send_hint(clinic_group(clinic_id), _with_snapshot(clinic_id, message))
     )
 
 
@@ -104,7 +91,7 @@ def unseal(token: object) -> Snapshot | None:
 
 def consultation_changed(consultation_id: int, seq: int) -> None:
     transaction.on_commit(
-        lambda: _send(
+        lambda: send_hint(
             consultation_group(consultation_id), {"type": "consultation.hint", "seq": seq}
         )
     )

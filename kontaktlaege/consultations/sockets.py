@@ -13,6 +13,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kontaktlaege.accounts.session_watch import session_watch
+
 log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORISED = 4003
@@ -23,12 +25,23 @@ MIN_CHECK_SECONDS = 5.0
 class LiveSocket(AsyncWebsocketConsumer):
     message_types: frozenset[str] = frozenset({"ping", "sync"})
     max_bad_messages = 10
+    # Closed when the session it was let in with ends (accounts.session_watch).
+    ends_with_session = True
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self._bucket = float(settings.WS_MAX_MESSAGES_PER_SECOND)
         self._bucket_at = time.monotonic()
         self._bad = 0
         await super().websocket_connect(message)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        if self.ends_with_session:
+            session_watch().opened(self, self.scope.get("session"), self.scope.get("path", ""))
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        session_watch().closed(self)
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels' own dispatch first runs close_old_connections on the shared database

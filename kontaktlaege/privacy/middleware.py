@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from kontaktlaege.accounts.session_watch import session_ended
+
 from . import shared_device as sd
 
 # Reachable while the idle lock is on: the re-authentication page and signing out.
@@ -47,6 +49,9 @@ class SharedDeviceMiddleware:
                 )
             return self.get_response(request)
         if session.get(sd.IDLE_LOCKED) or sd.idle_expired(session):
+            if not session.get(sd.IDLE_LOCKED):
+                # The pages still open on the device must not go on showing people.
+                session_ended(session.session_key)
             session[sd.IDLE_LOCKED] = True
             if not request.path.startswith(IDLE_OPEN):
                 to = reverse("privacy:resume") + "?" + urlencode({"next": request.path})

@@ -13,6 +13,7 @@ MAX_NONCE = 64
 
 class ConnectionTestConsumer(LiveSocket):
     message_types = frozenset({"echo"})
+    ends_with_session = False  # open to anyone, it echoes what it is sent
 
     async def connect(self) -> None:
         await self.accept()

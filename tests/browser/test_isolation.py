@@ -96,3 +96,25 @@ def test_other_clinic_and_other_municipality_see_nothing(world: World, person: N
     # The same probe from the owner's page is let in (so the refusal above is about scope).
     allowed = employee.page.evaluate(PROBE_SOCKET, f"/ws/konsultation/{pk}/")
     assert allowed == {"opened": True, "first": "snapshot"}, allowed
+
+
+def test_signing_out_in_another_tab_takes_the_waiting_room_off_the_screen(
+    world: World, person: NewPerson
+) -> None:
+    """A page's socket is let in once; when the session ends (here: "Log ud" in another tab)
+    the server closes it, and the page goes to the sign-in page with nobody left on screen."""
+    employee = person()
+    employee.sign_in(world.carer)
+    queue_on_behalf(employee, world.cpr, "Svimmelhed om morgenen")
+    doctor = person()
+    doctor.sign_in(world.gp)
+    open_waiting_room(doctor)
+    expect(doctor.page.locator("#entries > li .citizen")).to_have_text(["Inger Jensen"])
+
+    other_tab = doctor.context.new_page()
+    other_tab.goto(doctor.url("/klinik/"))
+    other_tab.get_by_role("button", name="Log ud").click()
+    expect(other_tab).to_have_url(re.compile(r"/konto/log-ind/"))
+
+    expect(doctor.page).to_have_url(re.compile(r"/konto/log-ind/"))
+    expect(doctor.page.get_by_text("Inger Jensen")).to_have_count(0)

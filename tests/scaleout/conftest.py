@@ -135,9 +135,12 @@ class Cluster:
 
 
 @contextmanager
-def start_cluster(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Cluster]:
-    """Two ASGI processes (A and B) on the same PostgreSQL and Redis, with the demo data.
-    Processes still running at the end are terminated; killed ones are left as they are."""
+def start_cluster(
+    database_url: str, redis_url: str, var_dir: Path, **settings: str
+) -> Iterator[Cluster]:
+    """Two ASGI processes (A and B) on the same PostgreSQL and Redis, with the demo data;
+    `settings` adds to their environment. Processes still running at the end are
+    terminated; killed ones are left as they are."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KL_TEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="kontaktlaege.settings",
@@ -146,6 +149,7 @@ def start_cluster(database_url: str, redis_url: str, var_dir: Path) -> Iterator[
         SECRET_KEY="scaleout-" + secrets.token_urlsafe(24),
         KL_VAR_DIR=str(var_dir),
         LOG_LEVEL="WARNING",
+        **settings,
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)

@@ -15,6 +15,22 @@ const CONNECT_MS = 2 * ANSWER_MS;
 // is back in sync within about this long of its return (PRODUCT §5: within 5 s).
 const MAX_BACKOFF_MS = 3000;
 
+// The server closes a page's sockets with this code when the session has ended (signed out
+// in another tab, the idle lock, a password change): the page must not go on showing people.
+const SESSION_ENDED = 4001;
+
+// Hide what the page shows and load it again: the server answers with the sign-in or lock
+// page. Not more than once in 10 s, should the server still let the page in.
+function sessionEnded() {
+  const key = "kl-session-ended-reload";
+  const wait = Math.max(0, 10000 - (Date.now() - (Number(sessionStorage.getItem(key)) || 0)));
+  document.body.hidden = true;
+  setTimeout(() => {
+    sessionStorage.setItem(key, String(Date.now()));
+    location.reload();
+  }, wait);
+}
+
 export class LiveSocket {
   constructor(path, { onSnapshot, onMessage, onStatus }) {
     this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
@@ -64,6 +80,12 @@ export class LiveSocket {
     };
     ws.onclose = (event) => {
       clearTimeout(opening);
+      if (event.code === SESSION_ENDED && !this.closedByUs) {
+        clearInterval(this.beat);
+        this.ws = null;
+        sessionEnded();
+        return;
+      }
       if (event.code === 4003 && !this.closedByUs) {
         clearInterval(this.beat);
         this.ws = null;

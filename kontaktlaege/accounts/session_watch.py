@@ -1,0 +1,188 @@
+"""Sockets end with their session.
+
+A page's socket is let in once, when it opens (accounts.sockets). The session can end while
+the page stays open: signed out in another tab, the idle lock of a shared tablet, citizen
+mode, a password change, a deactivated account, its expiry. Pages would go on showing
+names and CPR numbers pushed to them. So each server process checks the sessions of its
+open sockets against the database every SESSION_CHECK_SECONDS (one read per 500 sessions,
+and one for their users) and closes, with CLOSE_SESSION_ENDED, every socket whose session no
+longer lets it in; the page then reloads and the server shows the sign-in or lock page.
+Signing out also tells every process at once, through the channel layer (a hint, at most
+once, with a digest of the session key, never the key: the check is what makes it certain).
+The check reads the `Session` table, so it needs Django's database session engine (the
+product's)."""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from kontaktlaege.layers import send_hint
+from kontaktlaege.per_loop import PerLoop
+from kontaktlaege.privacy.shared_device import socket_allowed
+
+from .models import User
+
+log = logging.getLogger(__name__)
+
+CLOSE_SESSION_ENDED = 4001
+CHUNK = 500  # bounded IN lists
+ENDED_GROUP = "sessions-ended"
+RESUBSCRIBE_SECONDS = 3600
+RELISTEN_SECONDS = 5  # after the layer failed
+
+
+def key_digest(session_key: str) -> str:
+    """What goes through the layer instead of the key, which would sign anyone in."""
+    return salted_hmac("kontaktlaege.session-ended", session_key).hexdigest()
+
+
+class WatchedSocket(Protocol):
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None: ...
+
+
+# One socket as the check sees it: its session, the user it was let in as, its path.
+Entry = tuple[str, int | None, str]
+
+
+class SessionWatch:
+    """Per process (per event loop): the open sockets by session."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[WatchedSocket, Entry] = {}
+        self.poller: asyncio.Future[None] | None = None
+        self.listener: asyncio.Future[None] | None = None
+
+    def opened(self, socket: WatchedSocket, session: Any, path: str) -> None:
+        key = getattr(session, "session_key", None)
+        if not key:
+            return
+        user_id = session.get(SESSION_KEY)  # already loaded when the socket was let in
+        self.sockets[socket] = (key, int(user_id) if user_id is not None else None, path)
+        if self.poller is None or self.poller.done():
+            self.poller = asyncio.ensure_future(self._poll())
+        if self.listener is None or self.listener.done():
+            self.listener = asyncio.ensure_future(self._listen())
+
+    def closed(self, socket: WatchedSocket) -> None:
+        self.sockets.pop(socket, None)
+        if not self.sockets and self.listener is not None:
+            self.listener.cancel()
+            self.listener = None
+
+    async def _listen(self) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        channel = await layer.new_channel()
+        try:
+            while self.sockets:
+                try:
+                    await self._hints(layer, channel)
+                except TimeoutError:
+                    pass
+                except Exception:  # the layer is away (Redis restarting): the check still runs
+                    log.warning("session-ended hints interrupted", exc_info=True)
+                    await asyncio.sleep(RELISTEN_SECONDS)
+        finally:
+            try:
+                await asyncio.shield(layer.group_discard(ENDED_GROUP, channel))
+            except Exception:  # expires with the layer's group expiry
+                log.warning("could not leave %s", ENDED_GROUP, exc_info=True)
+
+    async def _hints(self, layer: Any, channel: str) -> None:
+        """Close the sockets of the sessions the hints name. Joins the group again every
+        RESUBSCRIBE_SECONDS: a layer forgets a membership after its group expiry (a day)."""
+        await layer.group_add(ENDED_GROUP, channel)
+        async with asyncio.timeout(RESUBSCRIBE_SECONDS):
+            while True:
+                message = await layer.receive(channel)
+                digest = message.get("digest")
+                if isinstance(digest, str):
+                    ended = {e for e in self.sockets.values() if key_digest(e[0]) == digest}
+                    await self.close_where(ended.__contains__)
+
+    async def _poll(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(settings.SESSION_CHECK_SECONDS)
+            await self.check()
+
+    async def check(self) -> None:
+        """Close the sockets whose session has ended, reading the database in chunks (the
+        sockets' database thread is shared: no long hold of it)."""
+        entries = sorted(set(self.sockets.values()))
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            try:
+                ended = await database_sync_to_async(ended_entries)(chunk)
+            except Exception:  # the database is away: sockets stay, the next check decides
+                log.warning("session check failed", exc_info=True)
+                return
+            if ended:
+                await self.close_where(ended.__contains__)
+
+    async def close_where(self, ended: Callable[[Entry], bool]) -> None:
+        doomed = [socket for socket, entry in self.sockets.items() if ended(entry)]
+        if doomed:
+            log.info("closing %d sockets whose session ended", len(doomed))
+        for socket in doomed:
+            self.sockets.pop(socket, None)
+            await socket.close(code=CLOSE_SESSION_ENDED)
+
+
+def session_ended(session_key: str | None) -> None:
+    """From a request's thread (signing out, the idle lock): every process closes the
+    session's sockets now, not at its next check."""
+    if session_key:
+        send_hint(ENDED_GROUP, {"type": "session.ended", "digest": key_digest(session_key)})
+
+
+def ended_entries(entries: Iterable[Entry]) -> set[Entry]:
+    """The entries whose session no longer lets their socket in: gone or expired, another
+    user, or one whose password changed or who was deactivated (Django's own session hash
+    check), or the shared-device rules (idle lock, citizen mode) say no for the path."""
+    entries = list(entries)
+    rows = Session.objects.filter(
+        session_key__in={key for key, _, _ in entries}, expire_date__gt=timezone.now()
+    ).values_list("session_key", "session_data")
+    store = _session_store()
+    sessions = {key: store.decode(data) for key, data in rows}
+    user_ids = {user_id for _, user_id, _ in entries if user_id is not None}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True)}
+    ended = set()
+    for entry in entries:
+        key, user_id, path = entry
+        data = sessions.get(key)
+        if data is None or not socket_allowed(data, path):
+            ended.add(entry)
+        elif user_id is not None and not _same_user(data, users.get(user_id)):
+            ended.add(entry)
+    return ended
+
+
+def _same_user(data: dict[str, Any], user: User | None) -> bool:
+    if user is None or str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    session_hash = data.get(HASH_SESSION_KEY) or ""
+    return any(
+        constant_time_compare(session_hash, known)
+        for known in (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+    )
+
+
+def _session_store() -> Any:
+    from importlib import import_module
+
+    return import_module(settings.SESSION_ENGINE).SessionStore()
+
+
+# The process's watch (one per event loop).
+session_watch = PerLoop(SessionWatch)
