@@ -5,7 +5,9 @@ employees join queues through the real HTTP flow and leave again. For each setup
 
 - update latency: queue join (the POST) → every open page of that clinic has the snapshot
   with the new entry, p50/p99, at 100, 1,000 and 5,000 open connections (1,000 clinics at
-  the largest size, 5 pages each);
+  the largest size, 5 pages each). HTTP requests go over kept-alive connections, one pool
+  per server process, as the deployment's reverse proxy keeps them to its upstreams
+  (docs/deployment.md: `keepalive 32`);
 - each employee who joins opens their own waiting page (queue number, messages), as the
   product's page does after the redirect, and keeps it open until they leave (the baselines
   have no such page, so ours carry that extra load);
@@ -341,25 +343,65 @@ class Watch:
                     del self.pending[clinic][token]
 
 
-async def http_post(port: int, path: str, form: dict[str, str], session: str) -> tuple[int, str]:
-    """A tiny HTTP/1.1 POST (one connection per request); returns status and Location."""
-    body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": CSRF}).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Cookie: sessionid={session}; csrftoken={CSRF}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    writer.write(head.encode() + body)
-    raw = await reader.read()
-    writer.close()
-    lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    location = next(
-        (h.split(":", 1)[1].strip() for h in lines if h.lower().startswith("location:")), ""
-    )
-    return status, location
+class HttpPool:
+    """Keep-alive HTTP/1.1 connections to one server process, as the deployment's reverse
+    proxy keeps them (`keepalive` in docs/deployment.md): a request takes an idle connection
+    or opens one, and gives it back when the answer allows it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, path: str, form: dict[str, str], session: str) -> tuple[int, str]:
+        """POST a form; returns status and Location."""
+        body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": CSRF}).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Cookie: sessionid={session}; csrftoken={CSRF}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return await self.request(head.encode() + body)
+
+    async def request(self, raw: bytes) -> tuple[int, str]:
+        while self.idle:
+            reader, writer = self.idle.pop()
+            try:
+                return await self._exchange(reader, writer, raw)
+            except _ClosedWhileIdle:
+                writer.close()  # the server closed it before reading the request: take another
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return await self._exchange(reader, writer, raw)
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+    ) -> tuple[int, str]:
+        writer.write(raw)
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
+            if not getattr(exc, "partial", b""):
+                raise _ClosedWhileIdle from exc
+            raise
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)
+        }
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while size := int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16):
+                await reader.readexactly(size + 2)
+            await reader.readuntil(b"\r\n")  # the empty trailer
+        else:
+            await reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return int(lines[0].split()[1]), headers.get("location", "")
+
+
+class _ClosedWhileIdle(Exception):
+    """A kept-alive connection the server had closed: the request was not read."""
 
 
 class Setup:
@@ -403,6 +445,7 @@ class Product(Setup):
             self.ports.append(port)
         for port in self.ports:
             wait_port(port)
+        self.http = {port: HttpPool(port) for port in self.ports}
         self.pids = [p.pid for p in self.procs]
         self.locks: dict[int, asyncio.Lock] = {}
         # The employee's own page (queue number, messages), open while they wait, as in
@@ -424,13 +467,13 @@ class Product(Setup):
         number = self.seeded["clinics"][clinic]["ydernummer"]
         # One employee's draft lives in the session: their two steps must not interleave.
         async with self.locks.setdefault(worker, asyncio.Lock()):
-            status, _ = await http_post(
-                port, "/medarbejder/ydernummer/", {"ydernummer": number, "confirm": "1"}, session
+            status, _ = await self.http[port].post(
+                "/medarbejder/ydernummer/", {"ydernummer": number, "confirm": "1"}, session
             )
             assert status == 302, f"ydernummer: HTTP {status}"
             pending = watch.expect(clinic, token)
-            status, location = await http_post(
-                port, "/medarbejder/aarsag/", {"reason": token}, session
+            status, location = await self.http[port].post(
+                "/medarbejder/aarsag/", {"reason": token}, session
             )
         pending.answered = time.perf_counter() - pending.t0
         if status != 302 or "/konsultation/" not in location:
@@ -470,12 +513,15 @@ class Product(Setup):
         path = urllib.parse.urlparse(handle).path + "annuller/"
         page = self.waiting.pop(handle, None)
         ws = await page if page is not None else None
-        status, _ = await http_post(self._port(worker), path, {}, session)
+        status, _ = await self.http[self._port(worker)].post(path, {}, session)
         assert status == 302, f"cancel: HTTP {status}"
         if ws is not None:
             await ws.close()
 
     async def close_waiting_pages(self) -> None:
+        for pool in self.http.values():
+            while pool.idle:
+                pool.idle.pop()[1].close()
         pages, self.waiting = list(self.waiting.values()), {}
         for ws in await asyncio.gather(*pages, return_exceptions=True):
             if not isinstance(ws, BaseException):
@@ -579,19 +625,15 @@ async def open_page(setup: Setup, clinic: int, n: int, page_id: int, watch: Watc
     loop.create_task(heartbeat())
 
 
-async def http_floor(port: int, n: int = 100) -> float:
-    """p50 of the product's smallest request (GET /healthz: one `SELECT 1`), one new
-    connection each, as the join requests are made: the cost any HTTP join starts from."""
+async def http_floor(pool: HttpPool, n: int = 100) -> float:
+    """p50 of the product's smallest request (GET /healthz: one `SELECT 1`) on a kept-alive
+    connection, as the join requests are made: the cost any HTTP join starts from."""
     times = []
+    raw = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{pool.port}\r\n\r\n".encode()
     for _ in range(n):
         t = time.perf_counter()
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
-        )
-        head = await reader.read()
-        writer.close()
-        assert b" 200 " in head.split(b"\r\n", 1)[0], head[:100]
+        status, _ = await pool.request(raw)
+        assert status == 200, status
         times.append(time.perf_counter() - t)
     return pct(times, 0.5) * 1000
 
@@ -640,7 +682,7 @@ async def measure(
     await asyncio.sleep(0.5)
     rss0 = rss_kb(setup.pids)
     if isinstance(setup, Product):
-        result["floor_ms"] = await http_floor(setup.ports[0])
+        result["floor_ms"] = await http_floor(setup.http[setup.ports[0]])
         print(f"  {setup.name}: GET /healthz p50 {result['floor_ms']:.1f} ms", flush=True)
     opened = 0
     for size in sizes:
