@@ -48,6 +48,10 @@ class SharedDeviceMiddleware:
                     403,
                 )
             return self.get_response(request)
+        if not session.get(sd.IDLE_LOCKED) and sd.idle_expired(session):
+            sd.count_calls_as_use(session, user)  # a database read only when idle
+            if sd.idle_expired(session) and sd.waiting_in_queue(user, request.path):
+                return self.get_response(request)
         if session.get(sd.IDLE_LOCKED) or sd.idle_expired(session):
             if not session.get(sd.IDLE_LOCKED):
                 # The pages still open on the device must not go on showing people.

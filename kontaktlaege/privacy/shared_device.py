@@ -1,14 +1,21 @@
 """Shared tablets: the idle lock and citizen mode ("Borgertilstand"), kept in the session.
 
 Idle lock: an employee inactive longer than IDLE_TIMEOUT_SECONDS must give password and
-TOTP code again. Citizen mode: the employee locks the device to one running consultation;
-until they unlock it with their own password, only that consultation's page, its socket
-and POST endpoints, static files and the unlock page answer."""
+TOTP code again. A video call is use of the device although it makes no requests: the idle
+time does not run during one of the employee's calls and runs from its end; and the page of
+a consultation waiting in the queue answers however long the wait (the employee is told to
+stay on it), while every other page locks.
 
+Citizen mode: the employee locks the device to one running consultation; until they unlock
+it with their own password, only that consultation's page, its socket and POST endpoints,
+static files and the unlock page answer."""
+
+import re
 import time
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Max, Q
 
 CITIZEN_MODE = "kl_citizen_mode"  # consultation id; readable in templates (no underscore)
 IDLE_LOCKED = "kl_idle_locked"
@@ -51,3 +58,34 @@ def socket_allowed(session: Any, path: str) -> bool:
         return False
     mode = session.get(CITIZEN_MODE)
     return mode is None or citizen_mode_allows(path, int(mode))
+
+
+def count_calls_as_use(session: Any, user: Any, now: float | None = None) -> None:
+    """Move the activity stamp to now while one of the employee's consultations is in a
+    video call, or to the end of their latest call when that came later."""
+    from kontaktlaege.consultations.models import Consultation
+
+    calls = Consultation.objects.filter(employee=user).aggregate(
+        running=Count("pk", filter=Q(state=Consultation.State.ADMITTED)), ended=Max("ended_at")
+    )
+    now = time.time() if now is None else now
+    last = session.get(LAST_ACTIVITY)
+    used = now if calls["running"] else calls["ended"] and calls["ended"].timestamp()
+    if used and (not isinstance(last, (int, float)) or used > last):
+        session[LAST_ACTIVITY] = used
+
+
+_CONSULTATION_PAGE = re.compile(r"^/konsultation/(\d+)/")
+
+
+def waiting_in_queue(user: Any, path: str) -> bool:
+    """Whether the path is the page (or a form) of the employee's consultation that waits in
+    the queue."""
+    from kontaktlaege.consultations.models import Consultation
+
+    match = _CONSULTATION_PAGE.match(path)
+    if match is None:
+        return False
+    return Consultation.objects.filter(
+        pk=int(match[1]), employee=user, state=Consultation.State.QUEUED
+    ).exists()

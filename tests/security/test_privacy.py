@@ -164,6 +164,50 @@ def test_clinic_staff_are_not_idle_locked(world) -> None:  # type: ignore[no-unt
     assert client.get("/klinik/").status_code == 200
 
 
+def test_a_video_call_is_use_of_the_device(world, scene) -> None:  # type: ignore[no-untyped-def]
+    """A call makes no requests: after 10 minutes in one the employee can still end it and
+    log the citizen out, and the idle time runs from the call's end."""
+    client = verified_client(world.carer)
+    actions.admit(world.gp, scene.mine.pk)
+    _idle(client)
+    ended = client.post(f"/konsultation/{scene.mine.pk}/afslut/", HTTP_ACCEPT="application/json")
+    assert ended.status_code == 200, ended.content
+    assert Consultation.objects.get(pk=scene.mine.pk).state == Consultation.State.ENDED
+    _idle(client)  # the last request long ago, the call's end just now
+    assert client.post("/medarbejder/log-borger-ud/").status_code == 302
+    assert client.get("/medarbejder/").status_code == 200
+    # Eleven minutes after the call, with no request since, the device locks.
+    Consultation.objects.filter(pk=scene.mine.pk).update(
+        ended_at=timezone.now() - timedelta(seconds=660)
+    )
+    _idle(client)
+    response = client.get("/medarbejder/")
+    assert response.status_code == 302 and response["Location"].startswith("/privatliv/genoptag/")
+
+
+def test_the_queued_consultations_page_answers_however_long_it_waits(world, scene) -> None:  # type: ignore[no-untyped-def]
+    """The employee is told to stay on the page until the doctor calls: its page and its
+    forms answer after the idle time, but any other page locks the device."""
+    client = verified_client(world.carer)
+    page = f"/konsultation/{scene.mine.pk}/"
+    _idle(client)
+    assert client.get(page).status_code == 200
+    assert not client.session.get(sd.IDLE_LOCKED)
+    # Not another consultation's page, although it is the employee's own.
+    actions.cancel(world.carer, scene.mine.pk)
+    assert client.get(page).status_code == 302
+    assert client.session.get(sd.IDLE_LOCKED)
+
+
+def test_waiting_in_the_queue_does_not_open_other_pages(world, scene) -> None:  # type: ignore[no-untyped-def]
+    client = verified_client(world.carer)
+    _idle(client)
+    response = client.get("/medarbejder/borger/")
+    assert response.status_code == 302 and response["Location"].startswith("/privatliv/genoptag/")
+    # The device is locked now, the queue's page too.
+    assert client.get(f"/konsultation/{scene.mine.pk}/").status_code == 302
+
+
 def test_citizen_mode_locks_the_tablet_to_the_consultation(world, scene) -> None:  # type: ignore[no-untyped-def]
     client = verified_client(world.carer)
     page = f"/konsultation/{scene.mine.pk}/"
