@@ -129,6 +129,7 @@ def test_the_check_closes_the_sockets_of_an_ended_session(world, as_user, settin
     async def scenario() -> None:
         ended = await _open(f"/ws/konsultation/{c.pk}/", ending)
         other = await _open(f"/ws/konsultation/{c2.pk}/", staying)
+        await asyncio.sleep(0.3)  # checks that see the session unchanged come first
         await db(end_it)()
         await _closed_for_the_session(ended)
         await _still_open(other)
@@ -186,10 +187,10 @@ def test_a_check_reads_many_sessions_in_bounded_chunks(world, as_user, monkeypat
     reads: list[int] = []
     original = session_watch.ended_entries
 
-    def counting(entries: Any) -> Any:
+    def counting(entries: Any, known: Any = None) -> Any:
         entries = list(entries)
         reads.append(len(entries))
-        return original(entries)
+        return original(entries, known)
 
     monkeypatch.setattr(session_watch, "ended_entries", counting)
     entries = [(key, world.gp.pk, "/ws/klinik/") for key in keys]
@@ -204,6 +205,30 @@ def test_a_check_reads_many_sessions_in_bounded_chunks(world, as_user, monkeypat
 
     run(scenario)
     assert reads == [2, 2, 1]
+
+
+def test_a_check_decodes_only_the_sessions_that_changed(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Decoding (the signature check) is most of a check's time; sessions rarely change."""
+    clients = [as_user(world.gp) for _ in range(3)]
+    entries = [(c.session.session_key, world.gp.pk, "/ws/klinik/") for c in clients]
+    decoded: list[str] = []
+    store_class = type(session_watch._session_store())
+    original = store_class.decode
+
+    def counting(self: Any, session_data: str) -> Any:
+        decoded.append(session_data)
+        return original(self, session_data)
+
+    monkeypatch.setattr(store_class, "decode", counting)
+    known: dict[str, Any] = {}
+    assert session_watch.ended_entries(entries, known) == set()
+    assert len(decoded) == 3
+    assert session_watch.ended_entries(entries, known) == set()
+    assert len(decoded) == 3  # none changed
+    _idle_lock(clients[1])  # (reads the session through the store too)
+    decoded.clear()
+    assert session_watch.ended_entries(entries, known) == {entries[1]}
+    assert len(decoded) == 1
 
 
 class _Recording:

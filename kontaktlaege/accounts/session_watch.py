@@ -13,6 +13,7 @@ The check reads the `Session` table, so it needs Django's database session engin
 product's)."""
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from kontaktlaege.layers import send_hint
 from kontaktlaege.per_loop import PerLoop
-from kontaktlaege.privacy.shared_device import socket_allowed
+from kontaktlaege.privacy.shared_device import SOCKET_RULE_KEYS, socket_allowed
 
 from .models import User
 
@@ -51,6 +52,11 @@ class WatchedSocket(Protocol):
 
 # One socket as the check sees it: its session, the user it was let in as, its path.
 Entry = tuple[str, int | None, str]
+# A session as the check last read it: a digest of its stored data, and what the check
+# needs of it.
+Known = tuple[bytes, dict[str, Any]]
+# What the check needs of a session: the user, their session hash and the socket rule's keys.
+NEEDED = (SESSION_KEY, HASH_SESSION_KEY, *SOCKET_RULE_KEYS)
 
 
 class SessionWatch:
@@ -58,6 +64,9 @@ class SessionWatch:
 
     def __init__(self) -> None:
         self.sockets: dict[WatchedSocket, Entry] = {}
+        # What the check read from each session last time, so that an unchanged one is not
+        # decoded again (its signature check is most of a check's time).
+        self.known: dict[str, Known] = {}
         self.poller: asyncio.Future[None] | None = None
         self.listener: asyncio.Future[None] | None = None
 
@@ -122,12 +131,14 @@ class SessionWatch:
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
             try:
-                ended = await database_sync_to_async(ended_entries)(chunk)
+                ended = await database_sync_to_async(ended_entries)(chunk, self.known)
             except Exception:  # the database is away: sockets stay, the next check decides
                 log.warning("session check failed", exc_info=True)
                 return
             if ended:
                 await self.close_where(ended.__contains__)
+        open_keys = {key for key, _, _ in self.sockets.values()}
+        self.known = {key: seen for key, seen in self.known.items() if key in open_keys}
 
     async def close_where(self, ended: Callable[[Entry], bool]) -> None:
         doomed = [socket for socket, entry in self.sockets.items() if ended(entry)]
@@ -145,37 +156,46 @@ def session_ended(session_key: str | None) -> None:
         send_hint(ENDED_GROUP, {"type": "session.ended", "digest": key_digest(session_key)})
 
 
-def ended_entries(entries: Iterable[Entry]) -> set[Entry]:
+def ended_entries(entries: Iterable[Entry], known: dict[str, Known] | None = None) -> set[Entry]:
     """The entries whose session no longer lets their socket in: gone or expired, another
     user, or one whose password changed or who was deactivated (Django's own session hash
-    check), or the shared-device rules (idle lock, citizen mode) say no for the path."""
+    check), or the shared-device rules (idle lock, citizen mode) say no for the path. `known`
+    holds what earlier checks decoded; it is brought up to date."""
     entries = list(entries)
+    known = {} if known is None else known
     rows = Session.objects.filter(
         session_key__in={key for key, _, _ in entries}, expire_date__gt=timezone.now()
     ).values_list("session_key", "session_data")
     store = _session_store()
-    sessions = {key: store.decode(data) for key, data in rows}
+    sessions: dict[str, dict[str, Any]] = {}
+    for key, stored in rows:
+        digest = hashlib.blake2b(stored.encode(), digest_size=16).digest()
+        seen = known.get(key)
+        if seen is None or seen[0] != digest:
+            decoded = store.decode(stored)
+            seen = known[key] = (digest, {k: decoded[k] for k in NEEDED if k in decoded})
+        sessions[key] = seen[1]
     user_ids = {user_id for _, user_id, _ in entries if user_id is not None}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True)}
+    hashes = {
+        u.pk: (u.get_session_auth_hash(), *u.get_session_auth_fallback_hash())
+        for u in User.objects.filter(pk__in=user_ids, is_active=True)
+    }
     ended = set()
     for entry in entries:
         key, user_id, path = entry
         data = sessions.get(key)
         if data is None or not socket_allowed(data, path):
             ended.add(entry)
-        elif user_id is not None and not _same_user(data, users.get(user_id)):
+        elif user_id is not None and not _same_user(data, user_id, hashes.get(user_id)):
             ended.add(entry)
     return ended
 
 
-def _same_user(data: dict[str, Any], user: User | None) -> bool:
-    if user is None or str(data.get(SESSION_KEY)) != str(user.pk):
+def _same_user(data: dict[str, Any], user_id: int, hashes: tuple[str, ...] | None) -> bool:
+    if hashes is None or str(data.get(SESSION_KEY)) != str(user_id):
         return False
     session_hash = data.get(HASH_SESSION_KEY) or ""
-    return any(
-        constant_time_compare(session_hash, known)
-        for known in (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
-    )
+    return any(constant_time_compare(session_hash, known) for known in hashes)
 
 
 def _session_store() -> Any:

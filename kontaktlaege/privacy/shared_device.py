@@ -52,6 +52,10 @@ def touch(session: Any, now: float | None = None) -> None:
         session[LAST_ACTIVITY] = now
 
 
+# The session keys socket_allowed reads (the session check keeps only these).
+SOCKET_RULE_KEYS = (IDLE_LOCKED, CITIZEN_MODE)
+
+
 def socket_allowed(session: Any, path: str) -> bool:
     """The socket rule, read from the session the socket was opened with."""
     if session.get(IDLE_LOCKED):
