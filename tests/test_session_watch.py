@@ -15,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.accounts import session_watch
 from kontaktlaege.accounts.session_watch import CLOSE_SESSION_ENDED
@@ -109,7 +110,9 @@ def _idle_lock(client: Client) -> None:
     session.save()
 
 
-@pytest.mark.parametrize("end", [_delete, _expire, _idle_lock, "password", "deactivated"])
+@pytest.mark.parametrize(
+    "end", [_delete, _expire, _idle_lock, "password", "deactivated", "second factor removed"]
+)
 def test_the_check_closes_the_sockets_of_an_ended_session(world, as_user, settings, end) -> None:  # type: ignore[no-untyped-def]
     settings.SESSION_CHECK_SECONDS = 0.1
     c = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Svimmel i dag")
@@ -122,6 +125,8 @@ def test_the_check_closes_the_sockets_of_an_ended_session(world, as_user, settin
         elif end == "password":
             world.carer.set_password("et helt nyt kodeord 2026")
             world.carer.save()
+        elif end == "second factor removed":  # e.g. the phone was lost and 2FA reset
+            TOTPDevice.objects.filter(user=world.carer).delete()
         else:
             world.carer.is_active = False
             world.carer.save()

@@ -20,11 +20,14 @@ from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
 from kontaktlaege.layers import send_hint
 from kontaktlaege.per_loop import PerLoop
@@ -55,8 +58,9 @@ Entry = tuple[str, int | None, str]
 # A session as the check last read it: a digest of its stored data, and what the check
 # needs of it.
 Known = tuple[bytes, dict[str, Any]]
-# What the check needs of a session: the user, their session hash and the socket rule's keys.
-NEEDED = (SESSION_KEY, HASH_SESSION_KEY, *SOCKET_RULE_KEYS)
+# What the check needs of a session: the user, their session hash, their second factor and
+# the socket rule's keys.
+NEEDED = (SESSION_KEY, HASH_SESSION_KEY, DEVICE_ID_SESSION_KEY, *SOCKET_RULE_KEYS)
 
 
 class SessionWatch:
@@ -159,8 +163,9 @@ def session_ended(session_key: str | None) -> None:
 def ended_entries(entries: Iterable[Entry], known: dict[str, Known] | None = None) -> set[Entry]:
     """The entries whose session no longer lets their socket in: gone or expired, another
     user, or one whose password changed or who was deactivated (Django's own session hash
-    check), or the shared-device rules (idle lock, citizen mode) say no for the path. `known`
-    holds what earlier checks decoded; it is brought up to date."""
+    check), or whose second-factor device was removed, or the shared-device rules (idle
+    lock, citizen mode) say no for the path. `known` holds what earlier checks decoded; it
+    is brought up to date."""
     entries = list(entries)
     known = {} if known is None else known
     rows = Session.objects.filter(
@@ -180,15 +185,39 @@ def ended_entries(entries: Iterable[Entry], known: dict[str, Known] | None = Non
         u.pk: (u.get_session_auth_hash(), *u.get_session_auth_fallback_hash())
         for u in User.objects.filter(pk__in=user_ids, is_active=True)
     }
+    devices = _confirmed_devices({d.get(DEVICE_ID_SESSION_KEY) or "" for d in sessions.values()})
     ended = set()
     for entry in entries:
         key, user_id, path = entry
         data = sessions.get(key)
         if data is None or not socket_allowed(data, path):
             ended.add(entry)
-        elif user_id is not None and not _same_user(data, user_id, hashes.get(user_id)):
+        elif user_id is not None and (
+            not _same_user(data, user_id, hashes.get(user_id))
+            or (data.get(DEVICE_ID_SESSION_KEY), user_id) not in devices
+        ):
             ended.add(entry)
     return ended
+
+
+def _confirmed_devices(persistent_ids: set[str]) -> set[tuple[str, int]]:
+    """(persistent id, user id) of the confirmed second-factor devices among these: one
+    query per kind of device (django-otp's ids are "<app>.<model>/<pk>")."""
+    by_model: dict[str, set[int]] = {}
+    for persistent_id in persistent_ids:
+        label, _, pk = persistent_id.rpartition("/")
+        if label and pk.isdigit():
+            by_model.setdefault(label, set()).add(int(pk))
+    found = set()
+    for label, pks in by_model.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        if issubclass(model, Device):
+            rows = model.objects.filter(pk__in=pks, confirmed=True).values_list("pk", "user_id")
+            found |= {(f"{label}/{pk}", user_id) for pk, user_id in rows}
+    return found
 
 
 def _same_user(data: dict[str, Any], user_id: int, hashes: tuple[str, ...] | None) -> bool:
