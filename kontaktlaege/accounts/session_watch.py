@@ -2,32 +2,31 @@
 
 A page's socket is let in once, when it opens (accounts.sockets). The session can end while
 the page stays open: signed out in another tab, the idle lock of a shared tablet, citizen
-mode, a password change, a deactivated account, its expiry. Pages would go on showing
-names and CPR numbers pushed to them. So each server process checks the sessions of its
-open sockets against the database every SESSION_CHECK_SECONDS (one read per 500 sessions,
-and one for their users) and closes, with CLOSE_SESSION_ENDED, every socket whose session no
-longer lets it in; the page then reloads and the server shows the sign-in or lock page.
-Signing out also tells every process at once, through the channel layer (a hint, at most
-once, with a digest of the session key, never the key: the check is what makes it certain).
-The check reads the `Session` table, so it needs Django's database session engine (the
-product's)."""
+mode, a password change, a deactivated account, a removed second-factor device, its expiry.
+Pages would go on showing names and CPR numbers pushed to them. So each server process
+checks the sessions of its open sockets against the database every SESSION_CHECK_SECONDS
+(per 500 sessions one read, one for their users and one for their second-factor devices)
+and closes, with CLOSE_SESSION_ENDED, every socket whose session no longer lets it in; the
+page then reloads and the server shows the sign-in or lock page. Signing out also tells
+every process at once, through the channel layer (a hint, at most once, with a digest of
+the session key, never the key: the check is what makes it certain). The check reads the
+`Session` table, so it needs Django's database session engine (the product's)."""
 
 import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.models import Device
+from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 
 from kontaktlaege.layers import send_hint
 from kontaktlaege.per_loop import PerLoop
@@ -71,6 +70,9 @@ class SessionWatch:
         # What the check read from each session last time, so that an unchanged one is not
         # decoded again (its signature check is most of a check's time).
         self.known: dict[str, Known] = {}
+        # Each open session's key digest, made once when its first socket opens: a hint is
+        # matched by comparing strings, not by an HMAC per open socket.
+        self.digests: dict[str, str] = {}
         self.poller: asyncio.Future[None] | None = None
         self.listener: asyncio.Future[None] | None = None
 
@@ -80,6 +82,8 @@ class SessionWatch:
             return
         user_id = session.get(SESSION_KEY)  # already loaded when the socket was let in
         self.sockets[socket] = (key, int(user_id) if user_id is not None else None, path)
+        if key not in self.digests:
+            self.digests[key] = key_digest(key)
         if self.poller is None or self.poller.done():
             self.poller = asyncio.ensure_future(self._poll())
         if self.listener is None or self.listener.done():
@@ -119,8 +123,9 @@ class SessionWatch:
             while True:
                 message = await layer.receive(channel)
                 digest = message.get("digest")
-                if isinstance(digest, str):
-                    ended = {e for e in self.sockets.values() if key_digest(e[0]) == digest}
+                keys = {key for key, known in self.digests.items() if known == digest}
+                if keys:
+                    ended = {e for e in self.sockets.values() if e[0] in keys}
                     await self.close_where(ended.__contains__)
 
     async def _poll(self) -> None:
@@ -143,6 +148,7 @@ class SessionWatch:
                 await self.close_where(ended.__contains__)
         open_keys = {key for key, _, _ in self.sockets.values()}
         self.known = {key: seen for key, seen in self.known.items() if key in open_keys}
+        self.digests = {key: d for key, d in self.digests.items() if key in open_keys}
 
     async def close_where(self, ended: Callable[[Entry], bool]) -> None:
         doomed = [socket for socket, entry in self.sockets.items() if ended(entry)]
@@ -202,21 +208,18 @@ def ended_entries(entries: Iterable[Entry], known: dict[str, Known] | None = Non
 
 def _confirmed_devices(persistent_ids: set[str]) -> set[tuple[str, int]]:
     """(persistent id, user id) of the confirmed second-factor devices among these: one
-    query per kind of device (django-otp's ids are "<app>.<model>/<pk>")."""
-    by_model: dict[str, set[int]] = {}
-    for persistent_id in persistent_ids:
-        label, _, pk = persistent_id.rpartition("/")
-        if label and pk.isdigit():
-            by_model.setdefault(label, set()).add(int(pk))
+    query per kind of device (django-otp's ids are "<model label>/<pk>")."""
     found = set()
-    for label, pks in by_model.items():
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            continue
-        if issubclass(model, Device):
+    for model in device_classes():
+        prefix = f"{model.model_label()}/"
+        pks = {
+            int(pid.removeprefix(prefix))
+            for pid in persistent_ids
+            if pid.startswith(prefix) and pid.removeprefix(prefix).isdigit()
+        }
+        if pks:
             rows = model.objects.filter(pk__in=pks, confirmed=True).values_list("pk", "user_id")
-            found |= {(f"{label}/{pk}", user_id) for pk, user_id in rows}
+            found |= {(f"{prefix}{pk}", user_id) for pk, user_id in rows}
     return found
 
 
@@ -228,8 +231,6 @@ def _same_user(data: dict[str, Any], user_id: int, hashes: tuple[str, ...] | Non
 
 
 def _session_store() -> Any:
-    from importlib import import_module
-
     return import_module(settings.SESSION_ENGINE).SessionStore()
 
 

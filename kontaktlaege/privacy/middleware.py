@@ -48,15 +48,16 @@ class SharedDeviceMiddleware:
                     403,
                 )
             return self.get_response(request)
-        if not session.get(sd.IDLE_LOCKED) and sd.idle_expired(session):
+        locked = session.get(sd.IDLE_LOCKED)
+        if not locked and sd.idle_expired(session):
             sd.count_calls_as_use(session, user)  # a database read only when idle
-            if sd.idle_expired(session) and sd.waiting_in_queue(user, request.path):
-                return self.get_response(request)
-        if session.get(sd.IDLE_LOCKED) or sd.idle_expired(session):
-            if not session.get(sd.IDLE_LOCKED):
+            if sd.idle_expired(session):
+                if sd.waiting_in_queue(user, request.path):
+                    return self.get_response(request)
                 # The pages still open on the device must not go on showing people.
                 session_ended(session.session_key)
-            session[sd.IDLE_LOCKED] = True
+                locked = session[sd.IDLE_LOCKED] = True
+        if locked:
             if not request.path.startswith(IDLE_OPEN):
                 to = reverse("privacy:resume") + "?" + urlencode({"next": request.path})
                 return _refuse(request, to, _("Du har været inaktiv for længe. Log ind igen."), 401)

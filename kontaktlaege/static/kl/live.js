@@ -80,16 +80,12 @@ export class LiveSocket {
     };
     ws.onclose = (event) => {
       clearTimeout(opening);
-      if (event.code === SESSION_ENDED && !this.closedByUs) {
+      // Refused or signed out: no reconnecting.
+      if ((event.code === SESSION_ENDED || event.code === 4003) && !this.closedByUs) {
         clearInterval(this.beat);
         this.ws = null;
-        sessionEnded();
-        return;
-      }
-      if (event.code === 4003 && !this.closedByUs) {
-        clearInterval(this.beat);
-        this.ws = null;
-        this.onStatus("forbidden");
+        if (event.code === SESSION_ENDED) sessionEnded();
+        else this.onStatus("forbidden");
         return;
       }
       this.lost(ws);
