@@ -15,6 +15,7 @@ from django.conf import settings  # noqa: E402
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
 from kontaktlaege.server import (  # noqa: E402
     HTTPHandler,
+    check_connections_without_holding_the_loop,
     checkpoint_sqlite_on_a_timer,
     collect_full_generation_on_a_timer,
     send_at_once_when_nothing_is_queued,
@@ -31,5 +32,6 @@ application = ProtocolTypeRouter(
 )
 
 send_at_once_when_nothing_is_queued()
+check_connections_without_holding_the_loop()
 collect_full_generation_on_a_timer(settings.GC_FULL_SECONDS)
 checkpoint_sqlite_on_a_timer(settings.SQLITE_CHECKPOINT_SECONDS)

@@ -171,3 +171,93 @@ def send_at_once_when_nothing_is_queued() -> None:
             super().write(data)
 
     tcp.Port.transport = SendingServer
+
+
+def check_connections_without_holding_the_loop(slice_size: int = 250) -> None:
+    """daphne looks after its connections on two timers: every second it walks all of them to
+    reap those whose application ended, and every two seconds it walks all of them again to
+    apply timeouts and send WebSocket pings. Each walk holds the event loop, and with it every
+    socket of the process: at 5,000 open pages 7.7 ms every second (up to 22) and 8.7 ms every
+    two seconds, timed in the benchmark. Here the reaping looks only at connections that
+    disconnected or whose application ended (daphne's server is told as each happens), and
+    the timeout walk goes `slice_size` connections per turn of the loop. Same rules, same
+    intervals; installed on daphne's server class before it runs (the application is
+    imported first)."""
+    from daphne.server import Server
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed  # daphne installed its asyncio reactor (its app, at setup)
+
+    def watched(server: Server) -> set[Any]:
+        return server.__dict__.setdefault("_kl_to_reap", set())  # type: ignore[no-any-return]
+
+    protocol_disconnected = Server.protocol_disconnected
+    create_application = Server.create_application
+
+    def on_disconnect(self: Server, protocol: Any) -> None:
+        protocol_disconnected(self, protocol)
+        watched(self).add(protocol)
+
+    def on_create(self: Server, protocol: Any, scope: Any) -> Any:
+        queue = create_application(self, protocol, scope)
+        if queue is not None:
+            to_reap = watched(self)
+            self.connections[protocol]["application_instance"].add_done_callback(
+                lambda _: to_reap.add(protocol)
+            )
+        return queue
+
+    def settled(self: Server, protocol: Any) -> bool:
+        """daphne's rules for one connection; True when it needs no more looking at."""
+        details = self.connections.get(protocol)
+        if details is None:
+            return True
+        gone = details.get("disconnected")
+        app = details.get("application_instance")
+        if app is not None and not app.done():
+            if gone and time.time() - gone > self.application_close_timeout:
+                log.warning("application instance for %r took too long to shut down", protocol)
+                app.cancel()  # done on a later turn: looked at again next time
+            return False
+        if app is not None:
+            del details["application_instance"]
+            error = None if app.cancelled() else app.exception()
+            if isinstance(error, KeyboardInterrupt):  # the application asks the server to stop
+                self.stop()
+            elif error is not None:
+                log.error("Exception inside application: %s", error, exc_info=error)
+                if not gone:
+                    protocol.handle_exception(error)
+        if gone:
+            del self.connections[protocol]
+        return True  # still connected with its application ended: back here when it goes
+
+    def application_checker(self: Server) -> None:
+        try:
+            to_reap = watched(self)
+            for protocol in list(to_reap):
+                if settled(self, protocol):
+                    to_reap.discard(protocol)
+        finally:
+            reactor.callLater(1, self.application_checker)
+
+    def timeout_checker(self: Server) -> None:
+        protocols = list(self.connections)
+
+        def check(start: int) -> None:
+            try:
+                for protocol in protocols[start : start + slice_size]:
+                    if protocol in self.connections:
+                        protocol.check_timeouts()
+            finally:
+                if start + slice_size < len(protocols):
+                    reactor.callLater(0, check, start + slice_size)
+                else:
+                    reactor.callLater(2, self.timeout_checker)
+
+        check(0)
+
+    Server.protocol_disconnected = on_disconnect  # type: ignore[method-assign]
+    Server.create_application = on_create  # type: ignore[method-assign]
+    Server.application_checker = application_checker  # type: ignore[method-assign]
+    Server.timeout_checker = timeout_checker  # type: ignore[method-assign]
