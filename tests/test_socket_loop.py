@@ -49,6 +49,13 @@ def readers_left() -> list[asyncio.Task]:
     return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith(".read")]  # type: ignore[union-attr]
 
 
+async def open_probe() -> WebsocketCommunicator:
+    Probe.handled, Probe.gate = [], asyncio.Event()
+    page = WebsocketCommunicator(Probe.as_asgi(), "/probe/")
+    assert (await page.connect())[0]
+    return page
+
+
 async def until(condition: Any) -> None:
     async with asyncio.timeout(WAIT):
         while not condition():
@@ -57,9 +64,7 @@ async def until(condition: Any) -> None:
 
 def test_the_page_and_the_layer_are_handled_one_message_at_a_time() -> None:
     async def scenario() -> None:
-        Probe.handled, Probe.gate = [], asyncio.Event()
-        page = WebsocketCommunicator(Probe.as_asgi(), "/probe/")
-        assert (await page.connect())[0]
+        page = await open_probe()
         await get_channel_layer().group_send(GROUP, {"type": "slow.event"})
         await until(lambda: Probe.handled == ["slow begun"])
         await page.send_json_to({"type": "ping"})
@@ -76,9 +81,7 @@ def test_the_page_and_the_layer_are_handled_one_message_at_a_time() -> None:
 
 def test_a_handlers_error_ends_the_socket_and_is_raised() -> None:
     async def scenario() -> None:
-        Probe.handled = []
-        page = WebsocketCommunicator(Probe.as_asgi(), "/probe/")
-        assert (await page.connect())[0]
+        page = await open_probe()
         await get_channel_layer().group_send(GROUP, {"type": "broken.event"})
         with pytest.raises(ValueError, match="broken handler"):
             await page.wait(timeout=WAIT)
@@ -89,9 +92,7 @@ def test_a_handlers_error_ends_the_socket_and_is_raised() -> None:
 
 def test_one_task_per_source_serves_the_socket_for_its_life() -> None:
     async def scenario() -> None:
-        Probe.handled = []
-        page = WebsocketCommunicator(Probe.as_asgi(), "/probe/")
-        assert (await page.connect())[0]
+        page = await open_probe()
         before = set(readers_left())
         for _ in range(3):
             await page.send_json_to({"type": "ping"})
@@ -104,9 +105,7 @@ def test_one_task_per_source_serves_the_socket_for_its_life() -> None:
 
 def test_a_disconnect_ends_the_socket_quietly() -> None:
     async def scenario() -> None:
-        Probe.handled = []
-        page = WebsocketCommunicator(Probe.as_asgi(), "/probe/")
-        assert (await page.connect())[0]
+        page = await open_probe()
         await page.send_json_to({"type": "sync"})
         assert await page.receive_json_from(timeout=WAIT) == {"type": "pong"}
         await page.disconnect()
