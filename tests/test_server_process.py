@@ -105,3 +105,26 @@ def test_a_write_goes_out_at_once_and_what_the_kernel_leaves_follows_in_order() 
     # queued for a later turn of the loop); True: the 10 MB the kernel could not take at
     # once, and what followed it, arrived whole and in order.
     assert out.stdout.split() == ["0", "True"]
+
+
+def test_websocket_options_are_pretty_printed_only_when_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pprint
+
+    from autobahn.websocket import protocol
+
+    import kontaktlaege.asgi  # noqa: F401 - installs the lazy formatting
+
+    real = pprint.pformat
+    made: list[object] = []
+    monkeypatch.setattr(pprint, "pformat", lambda value: made.append(value) or real(value))
+    options = [("autoPingInterval", 20, "WebSocketFactory"), ("utf8validateIncoming", True, "x")]
+    shown = protocol.pformat(options)  # as each connection's options are, for a debug line
+    assert made == []
+    line = "\n{attrs}".format_map({"attrs": shown})  # as txaio writes a debug line, if it does
+    assert line == "\n" + real(options)
+    assert made == [options]
+    timings = protocol.Timings()
+    timings.track("opened")
+    assert str(timings) == real(timings._timings)
