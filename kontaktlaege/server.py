@@ -267,13 +267,13 @@ def check_connections_without_holding_the_loop(slice_size: int = 250) -> None:
 class PrettyWhenShown:
     """`pprint.pformat` put off until the text is shown."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "args", "kwargs")
 
     def __init__(self, value: object, *args: Any, **kwargs: Any) -> None:
-        self.value = value
+        self.value, self.args, self.kwargs = value, args, kwargs
 
     def __str__(self) -> str:
-        return pprint.pformat(self.value)
+        return pprint.pformat(self.value, *self.args, **self.kwargs)
 
     __repr__ = __str__
 
