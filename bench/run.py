@@ -453,6 +453,7 @@ class Product(Setup):
         self.waiting: dict[str, asyncio.Task] = {}
         self.waiting_opened = 0
         self.waiting_snapshots = 0  # snapshots those pages received after their first
+        self.waiting_first: list[float] = []  # seconds from opening one to its queue number
 
     def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
         port = self.ports[n % len(self.ports)]
@@ -487,6 +488,7 @@ class Product(Setup):
 
         port = self._port(worker)
         consultation = urllib.parse.urlparse(location).path.rstrip("/").rsplit("/", 1)[-1]
+        t0 = time.perf_counter()
         ws = await connect(
             f"ws://127.0.0.1:{port}/ws/konsultation/{consultation}/",
             additional_headers={"Cookie": f"sessionid={self.seeded['employees'][worker]}"},
@@ -496,6 +498,7 @@ class Product(Setup):
         )
         first = await ws.recv()
         assert '"snapshot"' in str(first), str(first)[:200]
+        self.waiting_first.append(time.perf_counter() - t0)
         self.waiting_opened += 1
 
         async def read() -> None:
@@ -784,7 +787,9 @@ async def measure(
     await setup.close_waiting_pages()
     if isinstance(setup, Product):
         print(
-            f"  {setup.name}: {setup.waiting_opened} employees' waiting pages opened, "
+            f"  {setup.name}: {setup.waiting_opened} employees' waiting pages opened "
+            f"(queue number shown p50 {pct(setup.waiting_first, 0.5) * 1000:.1f} ms, "
+            f"p99 {pct(setup.waiting_first, 0.99) * 1000:.1f} ms after opening), "
             f"{setup.waiting_snapshots} snapshots to them after their first",
             flush=True,
         )

@@ -5,6 +5,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions, consumers, events
@@ -664,6 +665,30 @@ def test_ping_on_the_consultation_socket_marks_the_person_seen(world, as_user) -
     run(scenario)
     c.refresh_from_db()
     assert c.last_seen_at is not None
+
+
+def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    c = _join(world.carer, world.ydernummer)  # joining stamps it
+    stamps: list[int] = []
+    mark_seen = actions.mark_seen
+    monkeypatch.setattr(actions, "mark_seen", lambda pk: stamps.append(pk) or mark_seen(pk))
+
+    async def open_page() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        assert (await receive(comm))["data"]["position"] == 1
+        await comm.disconnect()
+
+    run(open_page)  # right after the join: nothing to write
+    assert stamps == []
+    old = timezone.now() - actions.SEEN_RESOLUTION - timedelta(seconds=1)
+    Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
+    run(open_page)  # back after a while
+    assert stamps == [c.pk]
+    c.refresh_from_db()
+    assert c.last_seen_at > old
 
 
 def test_stale_ping_on_the_consultation_socket_gets_a_fresh_snapshot(world, as_user) -> None:  # type: ignore[no-untyped-def]

@@ -243,11 +243,20 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
     return room
 
 
+# A waiting person's "last seen" is written at most this often.
+SEEN_RESOLUTION = timedelta(seconds=5)
+
+
+def stamp_is_fresh(last_seen_at: datetime | None) -> bool:
+    """Whether the stamp is recent enough that mark_seen would not write it."""
+    return last_seen_at is not None and last_seen_at > timezone.now() - SEEN_RESOLUTION
+
+
 def mark_seen(consultation_id: int) -> None:
     """A waiting person's heartbeat; cheap, so it writes at most every few seconds."""
     now = timezone.now()
     Consultation.objects.filter(pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]).exclude(
-        last_seen_at__gt=now - timedelta(seconds=5)
+        last_seen_at__gt=now - SEEN_RESOLUTION
     ).update(last_seen_at=now)
 
 

@@ -262,7 +262,11 @@ class ConsultationConsumer(LiveSocket):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(actions.mark_seen)(consultation.pk)
+        # A page opened just after its join (or a heartbeat) has nothing to stamp. The write
+        # would wait its turn behind the other writers (with SQLite, one at a time), and the
+        # person would wait that much longer for their queue number.
+        if not actions.stamp_is_fresh(consultation.last_seen_at):
+            await database_sync_to_async(actions.mark_seen)(consultation.pk)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
