@@ -454,6 +454,7 @@ class Product(Setup):
         self.waiting_opened = 0
         self.waiting_snapshots = 0  # snapshots those pages received after their first
         self.waiting_first: list[float] = []  # seconds from opening one to its queue number
+        self.waiting_pongs: list[float] = []  # seconds from their heartbeat to its answer
 
     def page_url(self, clinic: int, n: int) -> tuple[str, dict[str, str]]:
         port = self.ports[n % len(self.ports)]
@@ -501,14 +502,34 @@ class Product(Setup):
         self.waiting_first.append(time.perf_counter() - t0)
         self.waiting_opened += 1
 
+        seq = [json.loads(first).get("seq", 0)]
+        pinged: dict[int, float] = {}
+
         async def read() -> None:
             try:
-                async for _message in ws:
-                    self.waiting_snapshots += 1
+                async for message in ws:
+                    content = json.loads(message)
+                    if content["type"] == "pong" and content["seq"] in pinged:
+                        self.waiting_pongs.append(time.perf_counter() - pinged.pop(content["seq"]))
+                    elif content["type"] == "snapshot":
+                        seq[0] = max(seq[0], content["seq"])
+                        self.waiting_snapshots += 1
             except Exception:  # noqa: BLE001 - a closed page simply stops counting
                 pass
 
-        asyncio.get_running_loop().create_task(read())
+        async def heartbeat() -> None:
+            # As kl/live.js: a ping with the page's sequence number every HEARTBEAT seconds.
+            try:
+                while True:
+                    await asyncio.sleep(HEARTBEAT)
+                    pinged[seq[0]] = time.perf_counter()
+                    await ws.send(json.dumps({"type": "ping", "seq": seq[0]}))
+            except Exception:  # noqa: BLE001 - the page was closed
+                pass
+
+        loop = asyncio.get_running_loop()
+        loop.create_task(read())
+        loop.create_task(heartbeat())
         return ws
 
     async def leave(self, worker: int, clinic: int, handle: str) -> None:
@@ -661,6 +682,8 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
@@ -790,7 +813,10 @@ async def measure(
             f"  {setup.name}: {setup.waiting_opened} employees' waiting pages opened "
             f"(queue number shown p50 {pct(setup.waiting_first, 0.5) * 1000:.1f} ms, "
             f"p99 {pct(setup.waiting_first, 0.99) * 1000:.1f} ms after opening), "
-            f"{setup.waiting_snapshots} snapshots to them after their first",
+            f"{setup.waiting_snapshots} snapshots to them after their first; "
+            f"their {len(setup.waiting_pongs)} heartbeats answered "
+            f"p50 {pct(setup.waiting_pongs, 0.5) * 1000:.1f} ms, "
+            f"p99 {pct(setup.waiting_pongs, 0.99) * 1000:.1f} ms",
             flush=True,
         )
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)

@@ -232,6 +232,9 @@ QUEUE_GRACE_SECONDS = envint("QUEUE_GRACE_SECONDS", 180)
 # 10 s notices a silently dead connection within 13 s: a page is back in sync within 5 s of
 # a 10 s network drop however the drop fell between two pings (PRODUCT §5; bench/reconnect.py).
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
+# The waiting pages' heartbeats are written as "last seen" in one statement per this many
+# seconds per server process (consultations/presence.py).
+PRESENCE_FLUSH_SECONDS = float(os.environ.get("PRESENCE_FLUSH_SECONDS", "1"))
 # Each server process reads the sequence numbers of the clinics it has pages open for this
 # often (one query for all of them): heartbeats are answered from it, and a push lost on the
 # way (e.g. while Redis restarts) is repaired within this time.

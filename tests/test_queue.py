@@ -139,7 +139,7 @@ def test_a_recent_heartbeat_keeps_the_place(world, settings) -> None:  # type: i
     (c,) = _join(world, 1)
     old = timezone.now() - timedelta(seconds=settings.QUEUE_GRACE_SECONDS + 60)
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
-    actions.mark_seen(c.pk)  # the socket's heartbeat
+    actions.mark_seen([c.pk])  # the socket's heartbeat
     assert actions.abandon_stale() == 0
     c.refresh_from_db()
     assert c.state == S.QUEUED and c.last_seen_at > old

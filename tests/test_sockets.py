@@ -4,6 +4,7 @@ sequence numbers on every change, re-sync on a stale ping, and Danish errors for
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -13,13 +14,14 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
+from kontaktlaege.consultations.presence import presence
 from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
 from tests.live import run_async
 
@@ -650,30 +652,74 @@ def test_rejection_reaches_the_waiting_person_with_the_message(world, as_user) -
     run(scenario)
 
 
+def _stamped_after(consultation: Consultation, old: Any) -> bool:
+    """Whether "last seen" moves past `old` within WAIT: the stamps are written a round
+    later, on a thread of their own (presence.py)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        stamp = Consultation.objects.get(pk=consultation.pk).last_seen_at
+        if stamp is not None and (old is None or stamp > old):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+async def _ping_answered(consultation: Consultation, client: Client) -> None:
+    """The waiting page opens, pings as current and gets its pong."""
+    comm = socket(f"/ws/konsultation/{consultation.pk}/", client)
+    assert (await comm.connect(timeout=WAIT))[0]
+    first = await receive(comm)
+    await comm.send_json_to({"type": "ping", "seq": first["seq"]})
+    assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+    await comm.disconnect()
+
+
 def test_ping_on_the_consultation_socket_marks_the_person_seen(world, as_user) -> None:  # type: ignore[no-untyped-def]
     c = _join(world.carer, world.ydernummer)
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=None)
+    run(lambda: _ping_answered(c, as_user(world.carer)))
+    assert _stamped_after(c, None)
 
-    async def scenario() -> None:
-        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
-        assert (await comm.connect(timeout=WAIT))[0]
-        first = await receive(comm)
-        await comm.send_json_to({"type": "ping", "seq": first["seq"]})
-        assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
-        await comm.disconnect()
 
-    run(scenario)
-    c.refresh_from_db()
-    assert c.last_seen_at is not None
+def test_a_heartbeat_is_answered_while_its_stamp_waits_for_another_writer(  # type: ignore[no-untyped-def]
+    world, as_user
+) -> None:
+    """Another transaction holds the consultation (and with SQLite the database) for writing:
+    the page's ping is answered at once, and the stamp is written once the writer is done."""
+    c = _join(world.carer, world.ydernummer)
+    old = timezone.now() - actions.SEEN_RESOLUTION - timedelta(seconds=1)
+    Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
+    client = as_user(world.carer)  # signing in writes too: before the other writer holds it
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        try:
+            with transaction.atomic():
+                Consultation.objects.select_for_update().filter(pk=c.pk).update(reason=c.reason)
+                holding.set()
+                release.wait(4 * WAIT)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    try:
+        assert holding.wait(WAIT)
+        run(lambda: _ping_answered(c, client))
+        assert writer.is_alive()  # answered while the other writer still held it
+    finally:
+        release.set()
+        writer.join(WAIT)
+    assert _stamped_after(c, old)
 
 
 def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: ignore[no-untyped-def]
     world, as_user, monkeypatch
 ) -> None:
     c = _join(world.carer, world.ydernummer)  # joining stamps it
-    stamps: list[int] = []
-    mark_seen = actions.mark_seen
-    monkeypatch.setattr(actions, "mark_seen", lambda pk: stamps.append(pk) or mark_seen(pk))
+    noted: list[int] = []
+    note = presence.note
+    monkeypatch.setattr(presence, "note", lambda pk: noted.append(pk) or note(pk))
 
     async def open_page() -> None:
         comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
@@ -682,13 +728,12 @@ def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: i
         await comm.disconnect()
 
     run(open_page)  # right after the join: nothing to write
-    assert stamps == []
+    assert noted == []
     old = timezone.now() - actions.SEEN_RESOLUTION - timedelta(seconds=1)
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
     run(open_page)  # back after a while
-    assert stamps == [c.pk]
-    c.refresh_from_db()
-    assert c.last_seen_at > old
+    assert noted == [c.pk]
+    assert _stamped_after(c, old)
 
 
 def test_stale_ping_on_the_consultation_socket_gets_a_fresh_snapshot(world, as_user) -> None:  # type: ignore[no-untyped-def]

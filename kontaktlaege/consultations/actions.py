@@ -1,6 +1,7 @@
 """Every change of a waiting room or consultation goes through here: one transaction that
 checks the rules, writes, audits, bumps the sequence numbers and pushes hints on commit."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -252,12 +253,16 @@ def stamp_is_fresh(last_seen_at: datetime | None) -> bool:
     return last_seen_at is not None and last_seen_at > timezone.now() - SEEN_RESOLUTION
 
 
-def mark_seen(consultation_id: int) -> None:
-    """A waiting person's heartbeat; cheap, so it writes at most every few seconds."""
+def mark_seen(consultation_ids: Iterable[int]) -> int:
+    """Waiting people's heartbeats: "last seen" is now for those of these consultations still
+    waiting or in their call whose stamp is older than SEEN_RESOLUTION. One statement for
+    all (presence.py gathers them); returns how many were stamped."""
     now = timezone.now()
-    Consultation.objects.filter(pk=consultation_id, state__in=[S.QUEUED, S.ADMITTED]).exclude(
-        last_seen_at__gt=now - SEEN_RESOLUTION
-    ).update(last_seen_at=now)
+    return (
+        Consultation.objects.filter(pk__in=list(consultation_ids), state__in=[S.QUEUED, S.ADMITTED])
+        .exclude(last_seen_at__gt=now - SEEN_RESOLUTION)
+        .update(last_seen_at=now)
+    )
 
 
 def abandon_stale(now: datetime | None = None) -> int:

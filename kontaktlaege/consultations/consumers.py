@@ -17,6 +17,7 @@ from kontaktlaege.per_loop import PerLoop
 from . import actions
 from .events import clinic_group, consultation_group, unseal
 from .models import Consultation, WaitingRoom
+from .presence import presence
 from .snapshots import Snapshot, clinic_snapshot_message, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
 
@@ -262,11 +263,9 @@ class ConsultationConsumer(LiveSocket):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        # A page opened just after its join (or a heartbeat) has nothing to stamp. The write
-        # would wait its turn behind the other writers (with SQLite, one at a time), and the
-        # person would wait that much longer for their queue number.
+        # A page opened just after its join (or a heartbeat) has nothing to stamp.
         if not actions.stamp_is_fresh(consultation.last_seen_at):
-            await database_sync_to_async(actions.mark_seen)(consultation.pk)
+            presence.note(consultation.pk)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
@@ -314,6 +313,6 @@ class ConsultationConsumer(LiveSocket):
         if not self.heartbeat_due(client_is_current):
             await self.send_json({"type": "pong", "seq": seq})
             return
-        await database_sync_to_async(actions.mark_seen)(self.consultation_id)
+        presence.note(self.consultation_id)
         await self.send_snapshot(only_if_changed=client_is_current)
         await self.send_json({"type": "pong", "seq": seq})
