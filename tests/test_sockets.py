@@ -18,6 +18,7 @@ from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
+from kontaktlaege.accounts import sockets as account_sockets
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
@@ -711,6 +712,31 @@ def test_a_heartbeat_is_answered_while_its_stamp_waits_for_another_writer(  # ty
         release.set()
         writer.join(WAIT)
     assert _stamped_after(c, old)
+
+
+def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: ignore[no-untyped-def]
+    world, as_user, monkeypatch
+) -> None:
+    """Sign-in and the consultation in one call, the snapshot in the other: each call waits
+    its turn on the thread that every socket of the process shares."""
+    c = _join(world.carer, world.ydernummer)
+    calls: list[str] = []
+
+    def counting(fn):  # type: ignore[no-untyped-def]
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return database_sync_to_async(fn)
+
+    monkeypatch.setattr(consumers, "database_sync_to_async", counting)
+    monkeypatch.setattr(account_sockets, "database_sync_to_async", counting)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        assert (await receive(comm))["data"]["position"] == 1
+        await comm.disconnect()
+
+    run(scenario)
+    assert calls == ["_own_consultation", "consultation_snapshot"]
 
 
 def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: ignore[no-untyped-def]

@@ -18,7 +18,9 @@ from kontaktlaege.privacy.shared_device import socket_allowed
 from .models import User
 
 
-def _verified_user(scope: dict[str, Any]) -> User | None:
+def read_verified_user(scope: dict[str, Any]) -> User | None:
+    """The same, on the calling (database) thread: for a socket that reads more in the
+    same call."""
     session = scope.get("session")
     if session is None:
         return None
@@ -38,4 +40,4 @@ def _verified_user(scope: dict[str, Any]) -> User | None:
 
 
 async def verified_user(scope: dict[str, Any]) -> User | None:
-    return await database_sync_to_async(_verified_user)(scope)
+    return await database_sync_to_async(read_verified_user)(scope)

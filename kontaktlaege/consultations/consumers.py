@@ -10,8 +10,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kontaktlaege.accounts.models import User
-from kontaktlaege.accounts.sockets import verified_user
+from kontaktlaege.accounts.sockets import read_verified_user, verified_user
 from kontaktlaege.per_loop import PerLoop
 
 from . import actions
@@ -234,7 +233,12 @@ class WaitingRoomConsumer(LiveSocket):
         await self.send_json({"type": "pong", "seq": seq})
 
 
-def _load_own_consultation(user: User, consultation_id: int) -> Consultation | None:
+def _own_consultation(scope: dict[str, Any], consultation_id: int) -> Consultation | None:
+    """The consultation, if it is the verified employee's own: one call on the sockets'
+    database thread instead of two (each call waits its turn there and on the event loop)."""
+    user = read_verified_user(scope)
+    if user is None:
+        return None
     return Consultation.objects.filter(pk=consultation_id, employee=user).first()
 
 
@@ -242,13 +246,8 @@ class ConsultationConsumer(LiveSocket):
     """The waiting person's page: state, live queue number and messages from the clinic."""
 
     async def connect(self) -> None:
-        user = await verified_user(self.scope)
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
-        consultation = (
-            await database_sync_to_async(_load_own_consultation)(user, consultation_id)
-            if user is not None
-            else None
-        )
+        consultation = await database_sync_to_async(_own_consultation)(self.scope, consultation_id)
         if consultation is None:
             await self.close(code=CLOSE_UNAUTHORISED)
             return
