@@ -19,8 +19,9 @@ from .models import User
 
 
 def read_verified_user(scope: dict[str, Any]) -> User | None:
-    """The same, on the calling (database) thread: for a socket that reads more in the
-    same call."""
+    """The socket's verified user, or None, read on the calling thread: for a consumer that
+    reads more in the same call on the sockets' database thread (`verified_user` below is
+    the call on its own)."""
     session = scope.get("session")
     if session is None:
         return None
