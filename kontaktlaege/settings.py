@@ -136,6 +136,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SQLITE_CHECKPOINT_SECONDS = envint("SQLITE_CHECKPOINT_SECONDS", 1)
 # Seconds between full garbage collections of a server process (server.py); 0: Python's own rule.
 GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
+# Threads of a server process for its sockets' database calls (socket_database.py): one with
+# SQLite, where a call is quick work in the process; with PostgreSQL a call mostly waits for
+# the server, and several threads wait at once (each borrows a pooled connection per call).
+SOCKET_DATABASE_THREADS = envint(
+    "SOCKET_DATABASE_THREADS",
+    4 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 1,
+)
 # Idle HTTP request threads a server process keeps for the next requests (server.py).
 HTTP_THREADS_KEPT = envint("HTTP_THREADS_KEPT", 16)
 

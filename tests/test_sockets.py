@@ -24,6 +24,7 @@ from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.consultations.presence import presence
 from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
+from kontaktlaege.socket_database import on_database, socket_threads
 from tests.live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,17 +69,23 @@ def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return database_sync_to_async(fn)
 
 
-async def hold_database_thread() -> tuple["asyncio.Future[None]", threading.Event]:
-    """Keep the sockets' database thread busy until the returned event is set."""
-    held, release = threading.Event(), threading.Event()
+async def hold_database_thread(
+    threads: int | None = None,
+) -> tuple["asyncio.Future[Any]", threading.Event]:
+    """Keep the sockets' database threads busy (all of them, or `threads` of them) until the
+    returned event is set."""
+    count = socket_threads() if threads is None else threads
+    held, release = threading.Semaphore(0), threading.Event()
 
     def busy() -> None:
-        held.set()
+        held.release()
         release.wait(2 * WAIT)
 
-    blocker = asyncio.ensure_future(db(busy)())
-    await asyncio.get_running_loop().run_in_executor(None, held.wait, WAIT)
-    return blocker, release
+    blockers = [asyncio.ensure_future(on_database(busy)()) for _ in range(count)]
+    loop = asyncio.get_running_loop()
+    for _ in range(count):
+        assert await loop.run_in_executor(None, held.acquire, True, WAIT)
+    return asyncio.gather(*blockers), release
 
 
 def _join(employee, ydernummer, reason: str = "Svimmel efter ny medicin") -> Consultation:  # type: ignore[no-untyped-def]
@@ -233,6 +240,36 @@ def test_stale_ping_gets_a_fresh_snapshot(world, as_user) -> None:  # type: igno
         await comm.disconnect()
 
     run(scenario)
+
+
+def test_with_several_database_threads_a_page_opens_while_one_call_is_slow(  # type: ignore[no-untyped-def]
+    world, as_user, settings
+) -> None:
+    """With PostgreSQL the sockets' calls run on several threads: a slow call (here a held
+    one) does not keep another page from signing in and reading its snapshot."""
+    settings.SOCKET_DATABASE_THREADS = 2
+    c = _join(world.carer, world.ydernummer)
+
+    async def scenario() -> None:
+        blocker, release = await hold_database_thread(threads=1)
+        try:
+            comm = socket("/ws/klinik/", as_user(world.gp))
+            assert (await comm.connect(timeout=WAIT))[0]
+            assert [e["id"] for e in (await receive(comm))["data"]["entries"]] == [c.pk]
+            assert not blocker.done()  # opened while the other call was still held
+        finally:
+            release.set()
+            await blocker
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_one_database_thread_is_the_default_with_sqlite() -> None:
+    """SQLite's reads are quick work in the process: more threads would only compete for the
+    interpreter (socket_database.py). PostgreSQL's default is several."""
+    expected = 1 if connections["default"].vendor == "sqlite" else 4
+    assert socket_threads() == expected
 
 
 def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -724,10 +761,10 @@ def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: 
 
     def counting(fn):  # type: ignore[no-untyped-def]
         calls.append(getattr(fn, "__name__", repr(fn)))
-        return database_sync_to_async(fn)
+        return on_database(fn)
 
-    monkeypatch.setattr(consumers, "database_sync_to_async", counting)
-    monkeypatch.setattr(account_sockets, "database_sync_to_async", counting)
+    monkeypatch.setattr(consumers, "on_database", counting)
+    monkeypatch.setattr(account_sockets, "on_database", counting)
 
     async def scenario() -> None:
         comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))

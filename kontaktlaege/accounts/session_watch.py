@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
@@ -31,6 +30,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 from kontaktlaege.layers import send_hint
 from kontaktlaege.per_loop import PerLoop
 from kontaktlaege.privacy.shared_device import SOCKET_RULE_KEYS, socket_allowed
+from kontaktlaege.socket_database import on_database
 
 from .models import User
 
@@ -140,7 +140,7 @@ class SessionWatch:
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
             try:
-                ended = await database_sync_to_async(ended_entries)(chunk, self.known)
+                ended = await on_database(ended_entries)(chunk, self.known)
             except Exception:  # the database is away: sockets stay, the next check decides
                 log.warning("session check failed", exc_info=True)
                 return

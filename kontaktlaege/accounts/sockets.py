@@ -2,18 +2,19 @@
 factor verified), read from the session the socket was opened with.
 
 All of it is one call on the sockets' database thread (session, user, device: three
-queries). That thread serves every socket of the process, so when thousands of pages
-reconnect at once (a restarted process) each saved call or query shortens the queue."""
+queries). That thread (with PostgreSQL, those few threads) serves every socket of the
+process, so when thousands of pages reconnect at once (a restarted process) each saved call
+or query shortens the queue."""
 
 from types import SimpleNamespace
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.contrib import auth
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from kontaktlaege.privacy.shared_device import socket_allowed
+from kontaktlaege.socket_database import on_database
 
 from .models import User
 
@@ -41,4 +42,4 @@ def read_verified_user(scope: dict[str, Any]) -> User | None:
 
 
 async def verified_user(scope: dict[str, Any]) -> User | None:
-    return await database_sync_to_async(read_verified_user)(scope)
+    return await on_database(read_verified_user)(scope)

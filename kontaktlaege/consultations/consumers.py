@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.sockets import read_verified_user, verified_user
 from kontaktlaege.per_loop import PerLoop
+from kontaktlaege.socket_database import on_database
 
 from . import actions
 from .events import clinic_group, consultation_group, unseal
@@ -66,7 +66,7 @@ class ClinicSnapshots:
             await asyncio.sleep(settings.SEQ_POLL_SECONDS)
             clinics = list(self.pages)
             try:
-                seqs = await database_sync_to_async(_read_seqs)(clinics)
+                seqs = await on_database(_read_seqs)(clinics)
             except Exception:  # the database is away: heartbeats fall back to asking it
                 log.warning("sequence poll failed", exc_info=True)
                 self.in_database.clear()
@@ -87,7 +87,7 @@ class ClinicSnapshots:
             return clinic_snapshot_message(clinic_id)
 
         # A task of its own: a page that disconnects mid-read does not cancel it for others.
-        read.task = asyncio.ensure_future(database_sync_to_async(run)())
+        read.task = asyncio.ensure_future(on_database(run)())
         self.reading[clinic_id] = read
         read.task.add_done_callback(lambda t: self._finished(clinic_id, read))
         return read
@@ -219,7 +219,7 @@ class WaitingRoomConsumer(LiveSocket):
             if not self.heartbeat_due(client_is_current=seq == self.sent_seq):
                 await self.send_json({"type": "pong", "seq": seq})
                 return
-            current = await database_sync_to_async(
+            current = await on_database(
                 lambda: (
                     WaitingRoom.objects.filter(clinic_id=self.clinic_id)
                     .values_list("seq", flat=True)
@@ -235,7 +235,7 @@ class WaitingRoomConsumer(LiveSocket):
 
 def _own_consultation(scope: dict[str, Any], consultation_id: int) -> Consultation | None:
     """The consultation, if it is the verified employee's own: one call on the sockets'
-    database thread instead of two (each call waits its turn there and on the event loop)."""
+    database threads instead of two (each call waits its turn there and on the event loop)."""
     user = read_verified_user(scope)
     if user is None:
         return None
@@ -247,7 +247,7 @@ class ConsultationConsumer(LiveSocket):
 
     async def connect(self) -> None:
         consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
-        consultation = await database_sync_to_async(_own_consultation)(self.scope, consultation_id)
+        consultation = await on_database(_own_consultation)(self.scope, consultation_id)
         if consultation is None:
             await self.close(code=CLOSE_UNAUTHORISED)
             return
@@ -280,7 +280,7 @@ class ConsultationConsumer(LiveSocket):
         return tuple(changed) > self.queue_key
 
     async def send_snapshot(self, only_if_changed: bool = False) -> None:
-        snapshot = await database_sync_to_async(consultation_snapshot)(self.consultation_id)
+        snapshot = await on_database(consultation_snapshot)(self.consultation_id)
         key = (snapshot["seq"], snapshot["position"], snapshot["state"])
         if only_if_changed and key == self.sent:
             return

@@ -88,7 +88,7 @@ class LiveSocket(AsyncWebsocketConsumer):
         # channels' own dispatch first runs close_old_connections on the shared database
         # thread: a thread hop for every ping and every hint, queued behind snapshot reads
         # (500 pings a second at 5,000 pages). These consumers touch the database only
-        # through database_sync_to_async, which closes old connections around each call.
+        # through socket_database.on_database, which closes old connections around each call.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")

@@ -5,13 +5,13 @@ after checking, for every message, that the sender still belongs in the call."""
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.sockets import verified_user
 from kontaktlaege.consultations.events import consultation_group
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.consultations.sockets import CLOSE_UNAUTHORISED, LiveSocket
+from kontaktlaege.socket_database import on_database
 
 from . import calls, signaling
 from .turn import ice_servers
@@ -28,9 +28,7 @@ async def _principal(scope: dict[str, Any], consultation_id: int) -> calls.Princ
     user = await verified_user(scope)
     if user is not None:
         return calls.Principal(key=f"user:{user.pk}", user=user)
-    return await database_sync_to_async(calls.guest_principal)(
-        scope.get("session"), consultation_id
-    )
+    return await on_database(calls.guest_principal)(scope.get("session"), consultation_id)
 
 
 def _peer_from_query(scope: dict[str, Any]) -> str | None:
@@ -57,7 +55,7 @@ class CallConsumer(LiveSocket):
         await self.channel_layer.group_add(
             consultation_group(self.consultation_id), self.channel_name
         )
-        result = await database_sync_to_async(calls.join)(
+        result = await on_database(calls.join)(
             principal, self.consultation_id, peer_id, self.channel_name
         )
         if result == "forbidden":
@@ -91,13 +89,11 @@ class CallConsumer(LiveSocket):
         await self._discard()
         if self.joined:
             self.joined = False
-            if await database_sync_to_async(calls.away)(
-                self.consultation_id, self.peer_id, self.channel_name
-            ):
+            if await on_database(calls.away)(self.consultation_id, self.peer_id, self.channel_name):
                 await self._announce("away")
 
     async def _heartbeat(self) -> None:
-        beat = await database_sync_to_async(calls.heartbeat)(
+        beat = await on_database(calls.heartbeat)(
             self.consultation_id, self.peer_id, self.channel_name
         )
         if beat.back:
@@ -109,7 +105,7 @@ class CallConsumer(LiveSocket):
         """Tell the call that this participant (or `peer_id`) joined, is away or left."""
         message: dict[str, Any] = {"type": "video.peer", "event": event}
         if event == "joined":
-            member = await database_sync_to_async(
+            member = await on_database(
                 lambda: calls.CallMember.objects.get(
                     consultation_id=self.consultation_id, peer_id=self.peer_id
                 )
@@ -121,7 +117,7 @@ class CallConsumer(LiveSocket):
         await self.channel_layer.group_send(self.group, message)
 
     async def send_roster(self) -> None:
-        roster = await database_sync_to_async(calls.roster)(self.consultation_id, self.peer_id)
+        roster = await on_database(calls.roster)(self.consultation_id, self.peer_id)
         self.present = roster.present
         await self.send_json(
             {
@@ -136,7 +132,7 @@ class CallConsumer(LiveSocket):
 
     async def _leave(self, code: int = 1000) -> None:
         self.joined = False
-        await database_sync_to_async(calls.leave)(self.consultation_id, self.peer_id)
+        await on_database(calls.leave)(self.consultation_id, self.peer_id)
         await self._announce("left")
         await self._discard()
         await self.close(code=code)
@@ -144,7 +140,7 @@ class CallConsumer(LiveSocket):
     async def _ended(self, text: str = "") -> None:
         if self.joined:
             self.joined = False
-            await database_sync_to_async(calls.leave)(self.consultation_id, self.peer_id)
+            await on_database(calls.leave)(self.consultation_id, self.peer_id)
         text = text or _("Konsultationen er afsluttet.")
         await self.send_json({"type": "ended", "message": text})
         await self._discard()
@@ -172,7 +168,7 @@ class CallConsumer(LiveSocket):
             await self.send_json(event["message"])
 
     async def consultation_hint(self, event: dict[str, Any]) -> None:
-        state = await database_sync_to_async(
+        state = await on_database(
             lambda: Consultation.objects.values_list("state", flat=True).get(
                 pk=self.consultation_id
             )
@@ -195,7 +191,7 @@ class CallConsumer(LiveSocket):
             if self.joined and self.heartbeat_due(client_is_current=True):
                 await self._heartbeat()
             return
-        allowed = await database_sync_to_async(calls.may_signal)(
+        allowed = await on_database(calls.may_signal)(
             self.principal, self.consultation_id, self.channel_name
         )
         if allowed == "ended":
@@ -215,7 +211,7 @@ class CallConsumer(LiveSocket):
         except signaling.Invalid as exc:
             await self.error(str(exc))
             return
-        target = await database_sync_to_async(calls.channel_of)(self.consultation_id, content["to"])
+        target = await on_database(calls.channel_of)(self.consultation_id, content["to"])
         if not target or content["to"] == self.peer_id:
             # Not abuse: the peer may just have left. The sender learns from the roster.
             await self.send_json(
