@@ -776,13 +776,19 @@ def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: 
     assert calls == ["_own_consultation", "consultation_snapshot"]
 
 
+def _noting_stamps(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """The consultations whose "last seen" stamp the sockets note, in order."""
+    noted: list[int] = []
+    note = presence.note
+    monkeypatch.setattr(presence, "note", lambda pk: noted.append(pk) or note(pk))
+    return noted
+
+
 def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: ignore[no-untyped-def]
     world, as_user, monkeypatch
 ) -> None:
     c = _join(world.carer, world.ydernummer)  # joining stamps it
-    noted: list[int] = []
-    note = presence.note
-    monkeypatch.setattr(presence, "note", lambda pk: noted.append(pk) or note(pk))
+    noted = _noting_stamps(monkeypatch)
 
     async def open_page() -> None:
         comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
@@ -797,6 +803,60 @@ def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: i
     run(open_page)  # back after a while
     assert noted == [c.pk]
     assert _stamped_after(c, old)
+
+
+def test_a_lost_push_reaches_the_waiting_persons_page_by_the_poll(  # type: ignore[no-untyped-def]
+    world, as_user, settings, monkeypatch
+) -> None:
+    """Every push is lost: the one ahead leaves, then the clinic writes. The page, which sends
+    nothing, gets each change from the process's poll, and each once."""
+    settings.SEQ_POLL_SECONDS = 0.1
+    ahead = _join(world.carer2, world.ydernummer)
+    mine = _join(world.carer, world.ydernummer)
+    monkeypatch.setattr(events, "send_hint", lambda group, message: None)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{mine.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        assert (await receive(comm))["data"]["position"] == 2
+        await db(actions.cancel)(world.carer2, ahead.pk)
+        assert (await receive(comm))["data"]["position"] == 1
+        assert await comm.receive_nothing(timeout=0.5)
+        await db(actions.send_message)(world.gp, mine.pk, "Jeg kommer om 5 minutter")
+        update = await receive(comm)
+        assert [m["text"] for m in update["data"]["messages"]] == ["Jeg kommer om 5 minutter"]
+        assert await comm.receive_nothing(timeout=0.5)
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_a_current_heartbeat_of_the_waiting_page_is_answered_from_the_poll(  # type: ignore[no-untyped-def]
+    world, as_user, settings, monkeypatch
+) -> None:
+    """Once the process has polled, a heartbeat that is current reads nothing (it still
+    stamps the person seen); one from a page that is behind still gets the snapshot."""
+    settings.SEQ_POLL_SECONDS = 0.1
+    c = _join(world.carer, world.ydernummer)
+    reads = _counting_reads(monkeypatch, "consultation_snapshot")
+    noted = _noting_stamps(monkeypatch)
+
+    async def scenario() -> None:
+        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
+        assert (await comm.connect(timeout=WAIT))[0]
+        seq = (await receive(comm))["seq"]
+        await asyncio.sleep(0.4)  # polled
+        await comm.send_json_to({"type": "ping", "seq": seq})
+        assert await receive(comm) == {"type": "pong", "seq": seq}
+        assert reads == [c.pk]
+        assert noted == [c.pk]
+        await comm.send_json_to({"type": "ping", "seq": seq - 1})
+        assert (await receive(comm))["seq"] == seq
+        assert await receive(comm) == {"type": "pong", "seq": seq - 1}
+        assert reads == [c.pk, c.pk]
+        await comm.disconnect()
+
+    run(scenario)
 
 
 def test_stale_ping_on_the_consultation_socket_gets_a_fresh_snapshot(world, as_user) -> None:  # type: ignore[no-untyped-def]

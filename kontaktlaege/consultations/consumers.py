@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.sockets import read_verified_user, verified_user
@@ -16,6 +15,7 @@ from kontaktlaege.socket_database import on_database
 from . import actions
 from .events import clinic_group, consultation_group, unseal
 from .models import Consultation, WaitingRoom
+from .polls import SeqPoll, in_chunks
 from .presence import presence
 from .snapshots import Snapshot, clinic_snapshot_message, consultation_snapshot
 from .sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
@@ -24,11 +24,25 @@ log = logging.getLogger(__name__)
 
 
 def _read_seqs(clinic_ids: list[int]) -> dict[int, int]:
-    seqs: dict[int, int] = {}
-    for start in range(0, len(clinic_ids), 500):  # bounded IN lists
-        chunk = clinic_ids[start : start + 500]
-        seqs.update(WaitingRoom.objects.filter(clinic_id__in=chunk).values_list("clinic_id", "seq"))
-    return seqs
+    """The clinics' waiting rooms' sequence numbers."""
+
+    def chunk(ids: list[int]) -> Any:
+        return WaitingRoom.objects.filter(clinic_id__in=ids).values_list("clinic_id", "seq")
+
+    return in_chunks(clinic_ids, chunk)
+
+
+def _read_consultation_seqs(consultation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """The consultations' own sequence numbers and their waiting rooms': what their pages
+    show changes only with one of the two."""
+
+    def chunk(ids: list[int]) -> Any:
+        rows = Consultation.objects.filter(pk__in=ids).values_list(
+            "pk", "seq", "clinic__waiting_room__seq"
+        )
+        return ((pk, (seq, room_seq or 0)) for pk, seq, room_seq in rows)
+
+    return in_chunks(consultation_ids, chunk)
 
 
 class ClinicSnapshots:
@@ -39,45 +53,15 @@ class ClinicSnapshots:
     def __init__(self) -> None:
         self.latest: dict[int, Snapshot] = {}
         self.reading: dict[int, _Read] = {}
-        self.pages: dict[int, set[WaitingRoomConsumer]] = {}
-        # The clinics' sequence numbers as the database had them at the last poll.
-        self.in_database: dict[int, int] = {}
-        self.poller: asyncio.Future[None] | None = None
+        # The clinics' pages here, and their sequence numbers as of the last poll.
+        self.poll: SeqPoll[int] = SeqPoll(_read_seqs, "sequence")
 
     def opened(self, clinic_id: int, page: "WaitingRoomConsumer") -> None:
-        self.pages.setdefault(clinic_id, set()).add(page)
-        if self.poller is None or self.poller.done():
-            self.poller = asyncio.ensure_future(self._poll())
+        self.poll.opened(clinic_id, page)
 
     def closed(self, clinic_id: int, page: "WaitingRoomConsumer") -> None:
-        pages = self.pages.get(clinic_id, set())
-        pages.discard(page)
-        if not pages:
-            self.pages.pop(clinic_id, None)
+        if self.poll.closed(clinic_id, page):
             self.latest.pop(clinic_id, None)
-            self.in_database.pop(clinic_id, None)
-
-    async def _poll(self) -> None:
-        """One read of all open clinics' sequence numbers every SEQ_POLL_SECONDS. Heartbeats
-        compare with it instead of asking the database one page at a time (333 queries a
-        second at 5,000 pages, which pushed p99 past 250 ms in the bench), and pages
-        behind it get the newer snapshot: a lost push is repaired within the interval."""
-        while self.pages:
-            await asyncio.sleep(settings.SEQ_POLL_SECONDS)
-            clinics = list(self.pages)
-            try:
-                seqs = await on_database(_read_seqs)(clinics)
-            except Exception:  # the database is away: heartbeats fall back to asking it
-                log.warning("sequence poll failed", exc_info=True)
-                self.in_database.clear()
-                continue
-            for clinic_id in clinics:
-                if clinic_id not in self.pages or clinic_id not in seqs:
-                    continue
-                seq = self.in_database[clinic_id] = seqs[clinic_id]
-                behind = [page for page in self.pages[clinic_id] if page.sent_seq < seq]
-                for page in behind:
-                    asyncio.ensure_future(page.catch_up(seq))
 
     def _start(self, clinic_id: int) -> "_Read":
         read = _Read()
@@ -105,14 +89,14 @@ class ClinicSnapshots:
 
     def offer(self, clinic_id: int, snapshot: Snapshot) -> None:
         """Keep a snapshot read from the database for the clinic's pages, if it is newer."""
-        if clinic_id in self.pages and snapshot[0] >= self._latest_seq(clinic_id):
+        if clinic_id in self.poll.pages and snapshot[0] >= self._latest_seq(clinic_id):
             self.latest[clinic_id] = snapshot
 
     def offer_sealed(self, clinic_id: int, seq: int, token: object) -> None:
         """A snapshot that came sealed through Redis with the hint for `seq`: opened once for
         the clinic's pages in this process (the first of them to get the hint), unless one
         as new is at hand. Its own sequence number is the one sealed with it."""
-        if clinic_id not in self.pages or seq <= self._latest_seq(clinic_id):
+        if clinic_id not in self.poll.pages or seq <= self._latest_seq(clinic_id):
             return
         snapshot = unseal(token)
         if snapshot is None:  # the pages read it from the database instead
@@ -154,6 +138,9 @@ class _Read:
 
 # The process's shared reads (one per event loop).
 clinic_snapshots = PerLoop(ClinicSnapshots)
+# The waiting persons' pages here, and their consultations' and rooms' sequence numbers as of
+# the last poll.
+consultation_polls = PerLoop(lambda: SeqPoll(_read_consultation_seqs, "consultation"))
 
 
 class WaitingRoomConsumer(LiveSocket):
@@ -193,6 +180,10 @@ class WaitingRoomConsumer(LiveSocket):
             clinic_snapshots().offer_sealed(self.clinic_id, event["seq"], event["sealed_snapshot"])
         await self.catch_up(event["seq"])
 
+    def polled(self, seq: int) -> None:
+        if self.sent_seq < seq:
+            asyncio.ensure_future(self.catch_up(seq))
+
     async def catch_up(self, seq: int) -> None:
         if seq > self.sent_seq:
             await self.send_snapshot(await clinic_snapshots().at_least(self.clinic_id, seq))
@@ -210,7 +201,7 @@ class WaitingRoomConsumer(LiveSocket):
             return
         # The heartbeat compares with the database, as of the process's last poll: it
         # repairs a page that missed a push.
-        polled = clinic_snapshots().in_database.get(self.clinic_id)
+        polled = clinic_snapshots().poll.in_database.get(self.clinic_id)
         if polled is not None:
             # Pushes newer than the poll may have reached the page: only behind counts.
             current: int | None = polled
@@ -254,7 +245,11 @@ class ConsultationConsumer(LiveSocket):
         # Only what the hints need: thousands of idle pages should hold little memory.
         self.consultation_id: int = consultation.pk
         self.queue_key = consultation.queue_key
-        self.sent: tuple[int, int | None, str] | None = None
+        self.sent: tuple[int, int | None, str] | None = None  # seq, queue number, state
+        # The room's sequence number this page is up to date with: of the snapshot it was
+        # sent, or of a later hint about a change that could not move it in the queue.
+        self.room_seen = -1
+        self.repairing = False
         self.groups_joined = [
             consultation_group(consultation.pk),
             clinic_group(consultation.clinic_id),
@@ -262,12 +257,15 @@ class ConsultationConsumer(LiveSocket):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        consultation_polls().opened(consultation.pk, self)
         # A page opened just after its join (or a heartbeat) has nothing to stamp.
         if not actions.stamp_is_fresh(consultation.last_seen_at):
             presence.note(consultation.pk)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "groups_joined"):
+            consultation_polls().closed(self.consultation_id, self)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -281,18 +279,41 @@ class ConsultationConsumer(LiveSocket):
 
     async def send_snapshot(self, only_if_changed: bool = False) -> None:
         snapshot = await on_database(consultation_snapshot)(self.consultation_id)
-        key = (snapshot["seq"], snapshot["position"], snapshot["state"])
+        seq, room_seq = snapshot["seq"], snapshot["room_seq"]
+        if self.sent is not None and (seq < self.sent[0] or room_seq < self.room_seen):
+            return  # an older read finished late (the poll's repair runs beside the hints)
+        self.room_seen = room_seq
+        key = (seq, snapshot["position"], snapshot["state"])
         if only_if_changed and key == self.sent:
             return
         self.sent = key
-        await self.send_json({"type": "snapshot", "seq": snapshot["seq"], "data": snapshot})
+        await self.send_json({"type": "snapshot", "seq": seq, "data": snapshot})
+
+    def _behind_the_database(self, polled: tuple[int, int]) -> bool:
+        seq, room_seq = polled
+        return self.sent is not None and (seq > self.sent[0] or room_seq > self.room_seen)
+
+    def polled(self, value: tuple[int, int]) -> None:
+        """A push this page should have had was lost: read again, once at a time."""
+        if self.repairing or not self._behind_the_database(value):
+            return
+        self.repairing = True
+
+        async def repair() -> None:
+            try:
+                await self.send_snapshot(only_if_changed=True)
+            finally:
+                self.repairing = False
+
+        asyncio.ensure_future(repair())
 
     async def clinic_hint(self, event: dict[str, Any]) -> None:
         # A clinic snapshot in the hint is the clinic's, never for this page: not sent on.
         # Someone ahead may have left: the queue number can change.
-        if self.sent is not None and self.sent[2] != Consultation.State.QUEUED:
-            return
-        if self._behind_us(event):
+        if (self.sent is not None and self.sent[2] != Consultation.State.QUEUED) or self._behind_us(
+            event
+        ):
+            self.room_seen = max(self.room_seen, event["seq"])
             return
         await self.send_snapshot(only_if_changed=True)
 
@@ -313,5 +334,9 @@ class ConsultationConsumer(LiveSocket):
             await self.send_json({"type": "pong", "seq": seq})
             return
         presence.note(self.consultation_id)
-        await self.send_snapshot(only_if_changed=client_is_current)
+        # Compared with the database as of the process's last poll, as the clinic's pages
+        # are: the poll itself repairs a missed push.
+        polled = consultation_polls().in_database.get(self.consultation_id)
+        if not client_is_current or polled is None or self._behind_the_database(polled):
+            await self.send_snapshot(only_if_changed=client_is_current)
         await self.send_json({"type": "pong", "seq": seq})
