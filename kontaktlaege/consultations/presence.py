@@ -7,11 +7,14 @@ one at a time, a waiting writer polling every 1-100 ms), so under a burst of joi
 stamp held up every page's reads, and the heartbeat's answer came seconds late: in the
 bench's sustained joins at 1,000 pages, 4.4 s at the median, past the 3 s after which a
 page gives the connection up. A stamp a second late changes nothing: the clinic shows a
-person as gone only after 25 s of silence, and the queue drops them after minutes."""
+person as gone only after 25 s of silence, and the queue drops them after minutes.
+
+Video calls stamp their participants the same way (video/calls.py), with a writer of theirs."""
 
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connections
@@ -23,21 +26,30 @@ STAMPS_PER_WRITE = 500
 
 
 class Presence:
-    def __init__(self, background: bool = True) -> None:
-        """background: write on a thread of its own (otherwise only flush() writes)."""
+    def __init__(
+        self,
+        write: Callable[[Iterable[int]], object] | None = None,
+        name: str = "presence",
+        background: bool = True,
+    ) -> None:
+        """write: stamps the noted ids in one statement (default: the waiting persons',
+        `actions.mark_seen`); background: write on a thread of its own (otherwise only
+        flush() writes)."""
+        self._write = write
+        self._name = name
         self._noted: set[int] = set()
         self._lock = threading.Lock()
         self._pending = threading.Event()
         self._thread: threading.Thread | None = None
         self._background = background
 
-    def note(self, consultation_id: int) -> None:
+    def note(self, stamped_id: int) -> None:
         """The person's page is there. Returns at once; the stamp follows within about
         PRESENCE_FLUSH_SECONDS."""
         with self._lock:
-            self._noted.add(consultation_id)
+            self._noted.add(stamped_id)
             if self._thread is None and self._background:
-                self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
         self._pending.set()
 
@@ -46,12 +58,13 @@ class Presence:
         with self._lock:
             noted, self._noted = sorted(self._noted), set()
         # In slices, so that no one write holds SQLite's writers up for long.
+        write = self._write or actions.mark_seen
         for start in range(0, len(noted), STAMPS_PER_WRITE):
             stamps = noted[start : start + STAMPS_PER_WRITE]
             try:
-                actions.mark_seen(stamps)
+                write(stamps)
             except Exception:  # the pages' next heartbeats note them again
-                log.warning("presence: %d stamps not written", len(stamps), exc_info=True)
+                log.warning("%s: %d stamps not written", self._name, len(stamps), exc_info=True)
 
     def _run(self) -> None:
         while True:
