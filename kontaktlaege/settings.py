@@ -104,7 +104,8 @@ DATABASES = {
 # processes at 5,000 connections from 36.8 to 21.3 ms (bench/). Otherwise connections persist
 # for CONN_MAX_AGE on the threads that keep running: the sockets' database thread and the kept
 # HTTP request threads (server.py).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
+database_engine = DATABASES["default"]["ENGINE"]
+if database_engine == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": envint("DB_POOL_MIN", 2),
@@ -115,7 +116,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 300)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if database_engine == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.
     # One file per test run (inherited by the run's server processes), so parallel runs
     # do not share a database.
@@ -141,7 +142,7 @@ GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
 # the server, and several threads wait at once (each borrows a pooled connection per call).
 SOCKET_DATABASE_THREADS = envint(
     "SOCKET_DATABASE_THREADS",
-    4 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 1,
+    4 if database_engine == "django.db.backends.postgresql" else 1,
 )
 # Idle HTTP request threads a server process keeps for the next requests (server.py).
 HTTP_THREADS_KEPT = envint("HTTP_THREADS_KEPT", 16)

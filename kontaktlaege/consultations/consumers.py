@@ -264,9 +264,10 @@ class ConsultationConsumer(LiveSocket):
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "groups_joined"):
-            consultation_polls().closed(self.consultation_id, self)
-        for group in getattr(self, "groups_joined", []):
+        if not hasattr(self, "groups_joined"):
+            return  # refused before it joined anything
+        consultation_polls().closed(self.consultation_id, self)
+        for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
     def _behind_us(self, event: dict[str, Any]) -> bool:

@@ -25,16 +25,19 @@ log = logging.getLogger(__name__)
 STAMPS_PER_WRITE = 500
 
 
+def _stamp_waiting(consultation_ids: Iterable[int]) -> object:
+    return actions.mark_seen(consultation_ids)
+
+
 class Presence:
     def __init__(
         self,
-        write: Callable[[Iterable[int]], object] | None = None,
+        write: Callable[[Iterable[int]], object] = _stamp_waiting,
         name: str = "presence",
         background: bool = True,
     ) -> None:
-        """write: stamps the noted ids in one statement (default: the waiting persons',
-        `actions.mark_seen`); background: write on a thread of its own (otherwise only
-        flush() writes)."""
+        """write: stamps the noted ids in one statement (by default the waiting persons');
+        background: write on a thread of its own (otherwise only flush() writes)."""
         self._write = write
         self._name = name
         self._noted: set[int] = set()
@@ -58,11 +61,10 @@ class Presence:
         with self._lock:
             noted, self._noted = sorted(self._noted), set()
         # In slices, so that no one write holds SQLite's writers up for long.
-        write = self._write or actions.mark_seen
         for start in range(0, len(noted), STAMPS_PER_WRITE):
             stamps = noted[start : start + STAMPS_PER_WRITE]
             try:
-                write(stamps)
+                self._write(stamps)
             except Exception:  # the pages' next heartbeats note them again
                 log.warning("%s: %d stamps not written", self._name, len(stamps), exc_info=True)
 
