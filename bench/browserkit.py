@@ -1,4 +1,4 @@
-"""What the browser benchmarks share: a daphne server on a temporary SQLite database, signing
+"""What the browser benchmarks share: a server process on a temporary SQLite database, signing
 in through the login pages, and running Django actions off Playwright's event loop."""
 
 import os
@@ -36,13 +36,13 @@ def prepare(tmp: str) -> dict[str, str]:
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-    server = subprocess.Popen([*command, "kontaktlaege.asgi:application"], cwd=ROOT, env=env)
+    command = [sys.executable, "-m", "kontaktlaege.serve", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_port(port, timeout=30)
     except RuntimeError:
         server.kill()
-        raise SystemExit("daphne did not start") from None
+        raise SystemExit("the server did not start") from None
     return server, f"http://127.0.0.1:{port}"
 
 

@@ -26,8 +26,8 @@ employees join queues through the real HTTP flow and leave again. For each setup
   order (200 handshakes under way at a time), as after a process restart: seconds until
   every page has its first snapshot.
 
-Setups: the embedded default (1 daphne process, in-process layer, SQLite), scale-out
-(2 daphne processes, Redis channel layer, PostgreSQL), and two baselines written directly on
+Setups: the embedded default (1 server process, in-process layer, SQLite), scale-out
+(2 server processes, Redis channel layer, PostgreSQL), and two baselines written directly on
 the `websockets` library: a minimal broadcast server doing the same fan-out from memory, and
 a durable one that first commits each change to SQLite (entry, audit row, sequence number)
 and broadcasts the list read back from it, as ours does. Our figures are also printed as
@@ -64,7 +64,6 @@ sys.path.insert(0, str(ROOT))
 from tests.loopback import free_port, wait_port  # noqa: E402 - needs ROOT on the path
 
 PY = sys.executable
-DAPHNE = str(Path(PY).with_name("daphne"))
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 PAGES_PER_CLINIC = 5
 # Seconds between a page's pings: the product's default unless HEARTBEAT_SECONDS says
@@ -434,12 +433,12 @@ class Product(Setup):
             port = free_port()
             self.procs.append(
                 subprocess.Popen(
-                    [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "kontaktlaege.asgi:application"],
+                    [PY, "-m", "kontaktlaege.serve", "--port", str(port)],
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     # Server logs (e.g. shutdown with thousands of sockets) stay out of the table.
-                    stderr=open(Path(env["KL_VAR_DIR"]) / f"daphne-{port}.log", "w"),  # noqa: SIM115
+                    stderr=open(Path(env["KL_VAR_DIR"]) / f"server-{port}.log", "w"),  # noqa: SIM115
                 )
             )
             self.ports.append(port)
@@ -719,7 +718,7 @@ async def measure(
             clinic = page // PAGES_PER_CLINIC
             watch.pages_of[clinic] = watch.pages_of.get(clinic, 0) + 1
             batch.append(open_page(setup, clinic, page % PAGES_PER_CLINIC, page, watch, sockets))
-            # Pages arrive a few at a time, as people open them (daphne gives a handshake 5 s).
+            # Pages arrive a few at a time, as people open them.
             if len(batch) == CONNECT_BATCH:
                 await asyncio.gather(*batch)
                 batch = []

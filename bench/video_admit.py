@@ -1,8 +1,8 @@
 """Admit → first decoded remote video frame, in real Chromium on loopback.
 
-Starts its own server (daphne) on a temporary SQLite database, signs in an employee and a
-doctor through the login pages, and runs 10 calls: the employee waits, the doctor presses
-"Start", and the time until each side shows its first remote frame is measured.
+Starts its own server (kontaktlaege.serve) on a temporary SQLite database, signs in an
+employee and a doctor through the login pages, and runs 10 calls: the employee waits, the
+doctor presses "Start", and the time until each side shows its first remote frame is measured.
 
     .venv/bin/python bench/video_admit.py [--calls 10]
 """

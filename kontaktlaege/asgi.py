@@ -15,11 +15,8 @@ from django.conf import settings  # noqa: E402
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
 from kontaktlaege.server import (  # noqa: E402
     HTTPHandler,
-    check_connections_without_holding_the_loop,
     checkpoint_sqlite_on_a_timer,
     collect_full_generation_on_a_timer,
-    format_websocket_options_only_when_logged,
-    send_at_once_when_nothing_is_queued,
 )
 
 application = ProtocolTypeRouter(
@@ -32,8 +29,5 @@ application = ProtocolTypeRouter(
     }
 )
 
-send_at_once_when_nothing_is_queued()
-check_connections_without_holding_the_loop()
-format_websocket_options_only_when_logged()
 collect_full_generation_on_a_timer(settings.GC_FULL_SECONDS)
 checkpoint_sqlite_on_a_timer(settings.SQLITE_CHECKPOINT_SECONDS)

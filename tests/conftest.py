@@ -2,15 +2,10 @@
 and a secretary of one clinic, a GP of another clinic."""
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 import pytest
-from asgiref.sync import SyncToAsync
-from channels.testing.live import make_application
-from daphne.testing import DaphneProcess
-from django.db import connections
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,7 +14,7 @@ from pytest_django import DjangoDbBlocker
 from kontaktlaege.accounts.models import User
 from kontaktlaege.directory.models import Clinic, Ydernummer
 
-from . import factories
+from . import factories, live
 
 
 @dataclass
@@ -40,33 +35,10 @@ class World:
 
 @pytest.fixture(scope="session")
 def live_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
-    """Daphne in its own process, serving the real ASGI application (HTTP + sockets) on a
-    free loopback port against the test database (a file, shared with this process)."""
-    with django_db_blocker.unblock():
-        # The forked server must not share our database handles: neither SQLite files nor
-        # a PostgreSQL pool (whose connections and worker threads do not survive a fork).
-        connections.close_all()
-        for connection in connections.all():
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
-
-    def setup() -> None:
-        # Runs in the forked server. It inherits the connection settings already pointing at
-        # the test database (channels' set_database_connection would prefix "test_" again on
-        # PostgreSQL), and pytest-django's block on database access, which it lifts.
-        django_db_blocker.unblock()
-        # A thread of the parent's executor for thread-sensitive work (database reads of
-        # the sockets) does not exist in the fork: give the server an executor of its own.
-        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-
-    server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=None), setup=setup)
-    server.start()
-    if not server.ready.wait(timeout=30):
-        server.terminate()
-        raise RuntimeError("Daphne did not start")
-    yield f"http://127.0.0.1:{server.port.value}"
-    server.terminate()
-    server.join(timeout=10)
+    """The product's server (kontaktlaege.serve) in its own process, serving the real ASGI
+    application (HTTP + sockets) on a free loopback port against the test database."""
+    with live.server(connection.settings_dict, LOG_LEVEL="WARNING") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -123,7 +95,7 @@ def as_user():  # type: ignore[no-untyped-def]
     return verified_client
 
 
-SERVER_FIXTURES = {"live_url", "check_server", "video_server", "daphne_url", "cluster"}
+SERVER_FIXTURES = {"live_url", "check_server", "video_server", "server_url", "cluster"}
 
 
 @pytest.fixture(autouse=True)

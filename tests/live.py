@@ -37,22 +37,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def daphne(db: dict[str, Any], **env: str) -> Iterator[int]:
-    """A real daphne process serving the test database `db` on a free loopback port;
-    yields the port. `env` adds settings for that process."""
-    with daphne_process(db, **env) as (port, _proc):
+def server(db: dict[str, Any], **env: str) -> Iterator[int]:
+    """A real server process (kontaktlaege.serve) serving the test database `db` on a free
+    loopback port; yields the port. `env` adds settings for that process."""
+    with server_process(db, **env) as (port, _proc):
         yield port
 
 
 @contextmanager
-def daphne_process(db: dict[str, Any], **env: str) -> Iterator[tuple[int, "subprocess.Popen[str]"]]:
-    """As daphne(), yielding the process too."""
+def server_process(db: dict[str, Any], **env: str) -> Iterator[tuple[int, "subprocess.Popen[str]"]]:
+    """As server(), yielding the process too."""
     port = free_port()
     environ = {**os.environ, "DATABASE_URL": database_url_of(db), **env}
-    command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-    with tempfile.NamedTemporaryFile("w+", prefix="kl-daphne-", suffix=".log") as log:
+    command = [sys.executable, "-m", "kontaktlaege.serve", "--port", str(port)]
+    with tempfile.NamedTemporaryFile("w+", prefix="kl-server-", suffix=".log") as log:
         proc = subprocess.Popen(
-            [*command, "kontaktlaege.asgi:application"],
+            command,
             cwd=ROOT,
             env=environ,
             stdout=log,
@@ -67,7 +67,7 @@ def daphne_process(db: dict[str, Any], **env: str) -> Iterator[tuple[int, "subpr
                 if proc.poll() is not None or time.monotonic() > deadline:
                     proc.kill()
                     log.seek(0)
-                    raise RuntimeError("daphne did not start: " + log.read()[-2000:]) from None
+                    raise RuntimeError("the server did not start: " + log.read()[-2000:]) from None
                 time.sleep(0.1)
         try:
             yield port, proc

@@ -44,7 +44,7 @@ def open_files_of(pid: int, path: str) -> int:
 def test_requests_leave_no_database_connection_open(transactional_db: None) -> None:
     database = os.path.realpath(connection.settings_dict["NAME"])
     kept = 2
-    with live.daphne_process(
+    with live.server_process(
         connection.settings_dict, LOG_LEVEL="WARNING", HTTP_THREADS_KEPT=str(kept)
     ) as (port, server):
 
@@ -60,71 +60,3 @@ def test_requests_leave_no_database_connection_open(transactional_db: None) -> N
         # others hold locks on the file: bounded by the connections open at once (a thread per
         # client, the socket thread's and the scheduler's), not by the number of requests.
         assert open_files_of(server.pid, database) <= clients + 2
-
-
-SENDS = """
-import socket, threading
-from twisted.internet import asyncioreactor
-asyncioreactor.install()
-from twisted.internet import protocol, reactor, tcp
-import kontaktlaege.asgi  # installs the transport, as daphne's import of the application does
-assert tcp.Port.transport.__name__ == "SendingServer", tcp.Port.transport
-big = bytes(range(256)) * 40_000  # 10 MB: more than the kernel takes at once
-left_queued = []
-
-class Writer(protocol.Protocol):
-    def connectionMade(self):
-        self.transport.write(b"first:")
-        t = self.transport
-        left_queued.append(len(t.dataBuffer) - t.offset + t._tempDataLen)
-        t.write(big)
-        t.write(b":last")
-        t.loseConnection()
-
-port = reactor.listenTCP(0, protocol.Factory.forProtocol(Writer), interface="127.0.0.1")
-received = []
-
-def read():
-    with socket.create_connection(("127.0.0.1", port.getHost().port)) as s:
-        threading.Event().wait(0.2)  # let the server's sends meet a full buffer
-        while chunk := s.recv(1 << 16):
-            received.append(chunk)
-    reactor.callFromThread(reactor.stop)
-
-threading.Thread(target=read).start()
-reactor.run()
-print(left_queued[0], b"".join(received) == b"first:" + big + b":last")
-"""
-
-
-def test_a_write_goes_out_at_once_and_what_the_kernel_leaves_follows_in_order() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", SENDS], capture_output=True, text=True, timeout=60, check=True
-    )
-    # 0: the first small write was sent by write() itself (Twisted's own path leaves it
-    # queued for a later turn of the loop); True: the 10 MB the kernel could not take at
-    # once, and what followed it, arrived whole and in order.
-    assert out.stdout.split() == ["0", "True"]
-
-
-def test_websocket_options_are_pretty_printed_only_when_shown(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import pprint
-
-    from autobahn.websocket import protocol
-
-    import kontaktlaege.asgi  # noqa: F401 - installs the lazy formatting
-
-    real = pprint.pformat
-    made: list[object] = []
-    monkeypatch.setattr(pprint, "pformat", lambda value: made.append(value) or real(value))
-    options = [("autoPingInterval", 20, "WebSocketFactory"), ("utf8validateIncoming", True, "x")]
-    shown = protocol.pformat(options)  # as each connection's options are, for a debug line
-    assert made == []
-    line = "\n{attrs}".format_map({"attrs": shown})  # as txaio writes a debug line, if it does
-    assert line == "\n" + real(options)
-    assert made == [options]
-    timings = protocol.Timings()
-    timings.track("opened")
-    assert str(timings) == real(timings._timings)

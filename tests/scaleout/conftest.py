@@ -1,5 +1,5 @@
 """Scale-out fixtures: a fresh PostgreSQL database, a private redis-server and two real
-daphne processes sharing them. Skipped only when PostgreSQL/Redis are missing and CI is not
+server processes sharing them. Skipped only when PostgreSQL/Redis are missing and CI is not
 "true"; in CI a missing service fails the run."""
 
 import http.cookiejar
@@ -154,11 +154,10 @@ def start_cluster(
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run([*manage, "load_demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    daphne = str(Path(sys.executable).with_name("daphne"))
     ports = [free_port(), free_port()]
     procs = [
         subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "kontaktlaege.asgi:application"],
+            [sys.executable, "-m", "kontaktlaege.serve", "--port", str(port)],
             env=env,
             cwd=ROOT,
         )

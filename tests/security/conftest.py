@@ -1,5 +1,5 @@
 """Shared pieces of the security tests: a fast password hasher, administrators of each
-scope, a queued consultation of each employee, and a real daphne server on loopback."""
+scope, a queued consultation of each employee, and a real server process on loopback."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +51,9 @@ def scene(world) -> Scene:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def daphne_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """A real daphne process serving the test database on a loopback port."""
-    with live.daphne(
+def server_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A real server process serving the test database on a loopback port."""
+    with live.server(
         connection.settings_dict,
         WS_MAX_MESSAGES_PER_SECOND=str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
         KL_EMBEDDED_SCHEDULER="false",

@@ -1,4 +1,4 @@
-"""The live sockets against a real daphne on loopback: who may connect to which socket,
+"""The live sockets against a real server process on loopback: who may connect to which socket,
 what each message type answers, malformed and out-of-order frames, and a flooding client.
 
 A rejected socket is closed before it is accepted: the handshake answers HTTP 403."""
@@ -69,7 +69,7 @@ def db_state() -> tuple:
     )
 
 
-def test_who_may_open_which_socket(world, scene, daphne_url) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_open_which_socket(world, scene, server_url) -> None:  # type: ignore[no-untyped-def]
     roles = {
         "anon": "",
         "password_only": password_only_cookie(world.carer),
@@ -89,19 +89,19 @@ def test_who_may_open_which_socket(world, scene, daphne_url) -> None:  # type: i
         wrong = []
         for path, who in allowed.items():
             for role, cookie in roles.items():
-                if (role not in who) != await refused(daphne_url, path, cookie):
+                if (role not in who) != await refused(server_url, path, cookie):
                     wrong.append(f"{role} on {path}")
         return wrong
 
     assert run_async(run()) == []
 
 
-def test_message_types_per_socket(world, scene, daphne_url) -> None:  # type: ignore[no-untyped-def]
+def test_message_types_per_socket(world, scene, server_url) -> None:  # type: ignore[no-untyped-def]
     async def run() -> None:
-        gp = await open_socket(daphne_url, "/ws/klinik/", cookie_for(world.gp))
-        other = await open_socket(daphne_url, "/ws/klinik/", cookie_for(world.other_gp))
+        gp = await open_socket(server_url, "/ws/klinik/", cookie_for(world.gp))
+        other = await open_socket(server_url, "/ws/klinik/", cookie_for(world.other_gp))
         carer = await open_socket(
-            daphne_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
+            server_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
         )
         gp_snap = await next_of(gp, "snapshot")
         other_snap = await next_of(other, "snapshot")
@@ -129,7 +129,7 @@ def test_message_types_per_socket(world, scene, daphne_url) -> None:  # type: ig
     assert db_state() == before
 
 
-def test_citizen_mode_binds_sockets(world, scene, daphne_url) -> None:  # type: ignore[no-untyped-def]
+def test_citizen_mode_binds_sockets(world, scene, server_url) -> None:  # type: ignore[no-untyped-def]
     from kontaktlaege.consultations import actions
 
     second = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Udslæt på armen")
@@ -140,8 +140,8 @@ def test_citizen_mode_binds_sockets(world, scene, daphne_url) -> None:  # type: 
 
     async def run() -> tuple[bool, bool]:
         return (
-            await refused(daphne_url, f"/ws/konsultation/{scene.mine.pk}/", cookie),
-            await refused(daphne_url, f"/ws/konsultation/{second.pk}/", cookie),
+            await refused(server_url, f"/ws/konsultation/{scene.mine.pk}/", cookie),
+            await refused(server_url, f"/ws/konsultation/{second.pk}/", cookie),
         )
 
     assert run_async(run()) == (False, True)
@@ -176,7 +176,7 @@ MALFORMED: list[str | bytes] = [
 
 
 def test_fuzzed_frames_change_nothing_and_others_keep_being_served(
-    world, scene, daphne_url
+    world, scene, server_url
 ) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(6)
     frames = MALFORMED + [
@@ -186,10 +186,10 @@ def test_fuzzed_frames_change_nothing_and_others_keep_being_served(
     path = f"/ws/konsultation/{scene.mine.pk}/"
 
     async def run() -> int:
-        gp = await open_socket(daphne_url, "/ws/klinik/", cookie_for(world.gp))
+        gp = await open_socket(server_url, "/ws/klinik/", cookie_for(world.gp))
         snap = await next_of(gp, "snapshot")
         answered = 0
-        fuzz = await open_socket(daphne_url, path, carer_cookie)
+        fuzz = await open_socket(server_url, path, carer_cookie)
         for frame in frames:
             try:
                 await fuzz.send(frame)
@@ -198,7 +198,7 @@ def test_fuzzed_frames_change_nothing_and_others_keep_being_served(
             except ConnectionClosed:
                 # Too many bad frames: policy close (4008); the next client connects fine.
                 assert fuzz.close_code == 4008
-                fuzz = await open_socket(daphne_url, path, carer_cookie)
+                fuzz = await open_socket(server_url, path, carer_cookie)
             # Out of order: a ping from the future and one from the past, mid-stream.
             await gp.send(json.dumps({"type": "ping", "seq": snap["seq"] + 1000}))
             await next_of(gp, "pong")
@@ -217,6 +217,32 @@ def test_fuzzed_frames_change_nothing_and_others_keep_being_served(
     assert db_state() == before
 
 
+def test_a_frame_beyond_the_servers_limit_closes_only_its_socket(world, scene, server_url) -> None:  # type: ignore[no-untyped-def]
+    """Over WS_MAX_MESSAGE_BYTES a message gets the application's Danish error (above); one
+    over the server's frame limit is refused by the protocol before it is held in memory:
+    that socket closes as "message too big" (1009), the others keep being served."""
+    from kontaktlaege.serve import FRAME_LIMIT_BYTES
+
+    async def run() -> tuple[int | None, bool]:
+        gp = await open_socket(server_url, "/ws/klinik/", cookie_for(world.gp))
+        snap = await next_of(gp, "snapshot")
+        big = await open_socket(
+            server_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
+        )
+        await next_of(big, "snapshot")
+        await big.send("x" * (FRAME_LIMIT_BYTES + 1))
+        with pytest.raises(ConnectionClosed):
+            await next_of(big, "error", "pong", "snapshot")
+        await gp.send(json.dumps({"type": "ping", "seq": snap["seq"]}))
+        pong = await next_of(gp, "pong")
+        await gp.close()
+        return big.close_code, pong["seq"] == snap["seq"]
+
+    before = db_state()
+    assert run_async(run()) == (1009, True)
+    assert db_state() == before
+
+
 def _post_as(base: str, cookie: str, path: str, data: dict[str, str]) -> int:
     token = "k" * 32
     req = urllib.request.Request(
@@ -232,14 +258,14 @@ def _post_as(base: str, cookie: str, path: str, data: dict[str, str]) -> int:
         return response.status
 
 
-def test_flooding_client_is_cut_off_while_others_get_updates(world, scene, daphne_url) -> None:  # type: ignore[no-untyped-def]
+def test_flooding_client_is_cut_off_while_others_get_updates(world, scene, server_url) -> None:  # type: ignore[no-untyped-def]
     gp_cookie = cookie_for(world.gp)
 
     async def run() -> int | None:
-        gp = await open_socket(daphne_url, "/ws/klinik/", gp_cookie)
+        gp = await open_socket(server_url, "/ws/klinik/", gp_cookie)
         await next_of(gp, "snapshot")
         flooder = await open_socket(
-            daphne_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
+            server_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
         )
 
         async def flood() -> None:
@@ -260,7 +286,7 @@ def test_flooding_client_is_cut_off_while_others_get_updates(world, scene, daphn
         flooding = asyncio.create_task(flood())
         draining = asyncio.create_task(drain())
         status = await asyncio.to_thread(
-            _post_as, daphne_url, gp_cookie, "/klinik/status/", {"mode": "closed"}
+            _post_as, server_url, gp_cookie, "/klinik/status/", {"mode": "closed"}
         )
         assert status == 200
         while (await next_of(gp, "snapshot"))["data"]["mode"] != "closed":
@@ -269,7 +295,7 @@ def test_flooding_client_is_cut_off_while_others_get_updates(world, scene, daphn
         await asyncio.wait_for(draining, 6 * WAIT)  # queued pings drain slowly on PostgreSQL
         # After the flooder is gone, updates still arrive.
         await asyncio.to_thread(
-            _post_as, daphne_url, gp_cookie, "/klinik/status/", {"mode": "open"}
+            _post_as, server_url, gp_cookie, "/klinik/status/", {"mode": "open"}
         )
         while (await next_of(gp, "snapshot"))["data"]["mode"] != "open":
             pass

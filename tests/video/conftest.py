@@ -1,5 +1,6 @@
-"""A real server for the video browser tests: daphne in its own process, on a spare port,
-reading the run's SQLite test database file, and Chromium with fake camera and microphone."""
+"""A real server for the video browser tests: the product's server (kontaktlaege.serve) in
+its own process, on a spare port, reading the run's test database, and Chromium with fake
+camera and microphone."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ GRACE_SECONDS = 3
 
 @pytest.fixture(scope="session")
 def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    with live.daphne(
+    with live.server(
         connection.settings_dict, VIDEO_GRACE_SECONDS=str(GRACE_SECONDS), LOG_LEVEL="WARNING"
     ) as port:
         yield f"http://127.0.0.1:{port}"
