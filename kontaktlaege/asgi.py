@@ -1,33 +1,27 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django's own handler, WebSockets through Channels."""
 
+import gc
 import os
 
-import django
+from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontaktlaege.settings")
-django.setup(set_prefix=False)
+http_application = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
-from kontaktlaege.server import (  # noqa: E402
-    HTTPHandler,
-    checkpoint_sqlite_on_a_timer,
-    collect_full_generation_on_a_timer,
-)
 
 application = ProtocolTypeRouter(
     {
-        "http": HTTPHandler(),
-        # Sockets read the user from the session themselves (accounts.sockets), in one call.
+        "http": http_application,
         "websocket": AllowedHostsOriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )
 
-collect_full_generation_on_a_timer(settings.GC_FULL_SECONDS)
-checkpoint_sqlite_on_a_timer(settings.SQLITE_CHECKPOINT_SECONDS)
+# The loaded code never becomes garbage: keep it out of the collector's full walks.
+gc.freeze()

@@ -99,10 +99,8 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kontaktlaege.sqlite3'}"),
     )
 }
-# PostgreSQL borrows from a psycopg pool per process, which cut the join latency with 2
-# processes at 5,000 connections from 36.8 to 21.3 ms (bench/). Otherwise connections persist
-# for CONN_MAX_AGE on the threads that keep running: the sockets' database thread and the kept
-# HTTP request threads (server.py).
+# PostgreSQL borrows from a psycopg pool per process; otherwise a connection persists for
+# CONN_MAX_AGE on the threads that keep running (the sockets' database thread).
 database_engine = DATABASES["default"]["ENGINE"]
 if database_engine == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
     DATABASES["default"]["OPTIONS"] = {
@@ -124,27 +122,15 @@ if database_engine == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        # A commit copies the write-ahead log back into the database file only once it has
-        # 10,000 pages (40 MB) instead of SQLite's 1,000: the server does it every
-        # SQLITE_CHECKPOINT_SECONDS on a thread of its own (server.py).
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
-        ),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-# Seconds between a server process's write-ahead-log checkpoints with SQLite (server.py).
-SQLITE_CHECKPOINT_SECONDS = envint("SQLITE_CHECKPOINT_SECONDS", 1)
-# Seconds between full garbage collections of a server process (server.py); 0: Python's own rule.
-GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
-# Threads of a server process for its sockets' database calls (socket_database.py): one with
-# SQLite, where a call is quick work in the process; with PostgreSQL a call mostly waits for
-# the server, and several threads wait at once (each borrows a pooled connection per call).
+# Threads of a server process for its sockets' database calls (live/database.py): one with
+# SQLite; with PostgreSQL a call mostly waits for the server, and several wait at once.
 SOCKET_DATABASE_THREADS = envint(
     "SOCKET_DATABASE_THREADS",
     4 if database_engine == "django.db.backends.postgresql" else 1,
 )
-# Idle HTTP request threads a server process keeps for the next requests (server.py).
-HTTP_THREADS_KEPT = envint("HTTP_THREADS_KEPT", 16)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -155,7 +141,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "kontaktlaege.layers.ProcessChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kontaktlaege.live.layer.ProcessChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -239,9 +225,9 @@ QUEUE_GRACE_SECONDS = envint("QUEUE_GRACE_SECONDS", 180)
 # 10 s notices a silently dead connection within 13 s: a page is back in sync within 5 s of
 # a 10 s network drop however the drop fell between two pings (PRODUCT §5; bench/reconnect.py).
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
-# The waiting pages' heartbeats are written as "last seen" in one statement per this many
-# seconds per server process (consultations/presence.py).
-PRESENCE_FLUSH_SECONDS = float(os.environ.get("PRESENCE_FLUSH_SECONDS", "1"))
+# Each server process stamps the waiting pages it holds this often; a page unstamped for three
+# times as long counts as gone (its process died).
+PRESENCE_STAMP_SECONDS = 10
 # Each server process reads the sequence numbers of the clinics it has pages open for this
 # often (one query for all of them): heartbeats are answered from it, and a push lost on the
 # way (e.g. while Redis restarts) is repaired within this time.

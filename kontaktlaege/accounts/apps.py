@@ -16,7 +16,7 @@ class AccountsConfig(AppConfig):
 
 def _close_sockets_of_the_session(sender: Any, request: Any, **kwargs: Any) -> None:
     # Sent before the session is flushed: its key is still the one the sockets opened with.
-    from .session_watch import session_ended
+    from kontaktlaege.live.session_watch import session_ended
 
     session = getattr(request, "session", None)
     session_ended(getattr(session, "session_key", None))

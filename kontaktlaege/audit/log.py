@@ -1,12 +1,11 @@
 """Writing and verifying the audit chain. No clear-text CPR, names or reason text go in:
 the citizen is identified by the keyed CPR hash."""
 
-import functools
 import hashlib
 import json
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kontaktlaege.directory import cpr as cprlib
@@ -69,37 +68,18 @@ def record(
         )
         entry.entry_hash = _digest(prev_hash, entry)
         entry.save()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _head_sql("UPDATE {table} SET {column} = %s WHERE id = 1"), [entry.entry_hash]
-            )
+        AuditHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
     return entry
-
-
-@functools.cache
-def _head_sql(template: str) -> str:
-    """A statement on the chain's head, built once per process (one database per process)."""
-    head = AuditHead._meta
-    return template.format(
-        table=connection.ops.quote_name(head.db_table),
-        column=connection.ops.quote_name(str(head.get_field("last_hash").column)),
-    )
 
 
 def _lock_head() -> str:
     """The chain's last hash, its row locked until the transaction ends (every entry of every
-    clinic goes through it). Plain SQL for the read and the update: record() is in every
-    action's transaction, and with them through the ORM it took 0.45 ms instead of 0.20."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = _head_sql("SELECT {column} FROM {table} WHERE id = 1" + lock)
-    with connection.cursor() as cursor:
-        cursor.execute(select)
-        row = cursor.fetchone()
-        if row is None:  # the very first entry
-            AuditHead.objects.get_or_create(pk=1)
-            cursor.execute(select)
-            row = cursor.fetchone()
-    return row[0]
+    clinic goes through it)."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # the very first entry
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head.last_hash
 
 
 def verify_chain() -> list[str]:

@@ -1,7 +1,6 @@
 """Every change of a waiting room or consultation goes through here: one transaction that
 checks the rules, writes, audits, bumps the sequence numbers and pushes hints on commit."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -244,40 +243,64 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
     return room
 
 
-# A waiting person's "last seen" is written at most this often.
-SEEN_RESOLUTION = timedelta(seconds=5)
+# --- presence of the waiting person's page ------------------------------------------------
 
 
-def stamp_is_fresh(last_seen_at: datetime | None) -> bool:
-    """Whether the stamp is recent enough that mark_seen would not write it."""
-    return last_seen_at is not None and last_seen_at > timezone.now() - SEEN_RESOLUTION
+def _set_away(consultation_id: int, away: bool) -> bool:
+    """Mark the waiting person away or back; the clinic's pages are told. Whether it changed."""
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        if consultation.state != S.QUEUED or (consultation.away_since is not None) == away:
+            return False
+        consultation.away_since = timezone.now() if away else None
+        if not away:
+            consultation.last_seen_at = timezone.now()
+        consultation.save(update_fields=["away_since", "last_seen_at"])
+        _bump_room(room, consultation)
+    return True
 
 
-def mark_seen(consultation_ids: Iterable[int]) -> int:
-    """Waiting people's heartbeats: "last seen" is now for those of these consultations still
-    waiting or in their call whose stamp is older than SEEN_RESOLUTION. One statement for
-    all (presence.py gathers them); returns how many were stamped."""
+def page_back(consultation_id: int) -> bool:
+    """A page of a waiting person that was away is open again."""
+    return _set_away(consultation_id, away=False)
+
+
+def page_gone(consultation_id: int) -> bool:
+    """The last page of a waiting person has closed; the grace period starts."""
+    return _set_away(consultation_id, away=True)
+
+
+def pages_open(consultation_ids: list[int]) -> None:
+    """The server's poll, every few seconds: these consultations have a page open here."""
     now = timezone.now()
-    return (
-        Consultation.objects.filter(pk__in=list(consultation_ids), state__in=[S.QUEUED, S.ADMITTED])
-        .exclude(last_seen_at__gt=now - SEEN_RESOLUTION)
-        .update(last_seen_at=now)
-    )
+    waiting = Consultation.objects.filter(pk__in=consultation_ids, state=S.QUEUED)
+    waiting.update(last_seen_at=now)
+    for pk in waiting.filter(away_since__isnull=False).values_list("pk", flat=True):
+        page_back(pk)
+
+
+def silent_after() -> timedelta:
+    """A waiting page unstamped this long is gone although its socket never closed: the
+    server process holding it died (live processes stamp their pages every few seconds)."""
+    return timedelta(seconds=3 * settings.PRESENCE_STAMP_SECONDS)
 
 
 def abandon_stale(now: datetime | None = None) -> int:
-    """Queued people gone longer than the grace period lose their place."""
+    """Pages gone silent are away; people away longer than the grace period lose their place."""
     now = now or timezone.now()
+    silent = Consultation.objects.filter(
+        state=S.QUEUED, away_since__isnull=True, last_seen_at__lt=now - silent_after()
+    )
+    for pk in list(silent.values_list("pk", flat=True)):
+        page_gone(pk)
     limit = now - timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
     count = 0
-    stale = Consultation.objects.filter(state=S.QUEUED, last_seen_at__lt=limit).values_list(
-        "pk", flat=True
-    )
-    for pk in list(stale):
+    stale = Consultation.objects.filter(state=S.QUEUED, away_since__lt=limit)
+    for pk in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():
             room, consultation = _lock(pk)
-            if consultation.state != S.QUEUED or (
-                consultation.last_seen_at and consultation.last_seen_at >= limit
+            if consultation.state != S.QUEUED or not (
+                consultation.away_since and consultation.away_since < limit
             ):
                 continue
             _move(consultation, S.ABANDONED, None, grace_seconds=settings.QUEUE_GRACE_SECONDS)

@@ -13,13 +13,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def seen_recently(last_seen_at: datetime | None, now: datetime) -> bool:
-    """Whether a waiting person's page counts as connected: it missed at most two heartbeats."""
-    if last_seen_at is None:
-        return False
-    return now - last_seen_at < timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 5)
-
-
 class WaitingRoom(models.Model):
     """One per clinic: the queue is shared by all its doctors (reference 002)."""
 
@@ -163,8 +156,11 @@ class Consultation(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     abandoned_at = models.DateTimeField(null=True, blank=True)
-    # The waiting person's last heartbeat: a dropped connection keeps its place for a while.
+    # Presence of the waiting person's page: stamped while a page of it is open in a server
+    # process; `away_since` is set when the last one closed (or went silent), and a person
+    # away longer than the grace period loses the place in the queue.
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    away_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("konsultation")

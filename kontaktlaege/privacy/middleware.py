@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kontaktlaege.accounts.session_watch import session_ended
+from kontaktlaege.live.session_watch import session_ended
 
 from . import shared_device as sd
 

@@ -2,7 +2,6 @@
 share. Everything here is synchronous database work."""
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.consultations.models import Consultation
-from kontaktlaege.consultations.presence import Presence
 
 from .models import CallMember, Invite
 
@@ -199,20 +197,6 @@ class Heartbeat:
     gone: list[str]  # others now taken for away: their heartbeats stopped
 
 
-def mark_heard(member_ids: Iterable[int]) -> int:
-    """Participants' heartbeats, gathered by `heard` below: one statement for all. One that
-    is away meanwhile stays away (it comes back through its own heartbeat)."""
-    return CallMember.objects.filter(pk__in=list(member_ids), away_since__isnull=True).update(
-        seen_at=timezone.now()
-    )
-
-
-# The stamps are written a second later on a thread of their own, as the waiting persons'
-# are: a write here waited behind every other writer (with SQLite, seconds under a burst of
-# joins), and with it the sockets' database thread and every socket of the process.
-heard = Presence(mark_heard, name="call-presence")
-
-
 def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
     """A participant's ping: it is alive; and whoever in the call has gone silent is away.
     The sockets of a dead process never close, so the survivors' heartbeats find them.
@@ -224,9 +208,8 @@ def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
     back = any(away is not None for _pk, away in mine)
     if back:
         members.filter(peer_id=peer_id, channel_name=channel).update(seen_at=now, away_since=None)
-    else:
-        for pk, _away in mine:
-            heard.note(pk)
+    elif mine:
+        members.filter(pk__in=[pk for pk, _away in mine]).update(seen_at=now)
     limit = now - silent_after()
     gone = []
     for _pk, other, _c, away_since, seen_at in everyone:

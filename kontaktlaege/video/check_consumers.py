@@ -6,7 +6,7 @@ from typing import Any
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from kontaktlaege.consultations.sockets import LiveSocket
+from kontaktlaege.live.sockets import LiveSocket
 
 MAX_NONCE = 64
 

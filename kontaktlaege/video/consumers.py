@@ -7,11 +7,11 @@ from urllib.parse import parse_qs
 
 from django.utils.translation import gettext as _
 
-from kontaktlaege.accounts.sockets import verified_user
 from kontaktlaege.consultations.events import consultation_group
 from kontaktlaege.consultations.models import Consultation
-from kontaktlaege.consultations.sockets import CLOSE_UNAUTHORISED, LiveSocket
-from kontaktlaege.socket_database import on_database
+from kontaktlaege.live.database import on_database
+from kontaktlaege.live.signin import verified_user
+from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED, LiveSocket
 
 from . import calls, signaling
 from .turn import ice_servers
@@ -51,10 +51,8 @@ class CallConsumer(LiveSocket):
         self.principal, self.peer_id = principal, peer_id
         self.group = call_group(self.consultation_id)
         # Join the groups first, so no arrival after our roster read is missed.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.channel_layer.group_add(
-            consultation_group(self.consultation_id), self.channel_name
-        )
+        await self.join_group(self.group)
+        await self.join_group(consultation_group(self.consultation_id))
         result = await on_database(calls.join)(
             principal, self.consultation_id, peer_id, self.channel_name
         )
@@ -78,15 +76,11 @@ class CallConsumer(LiveSocket):
         await self._announce("joined")
 
     async def _discard(self) -> None:
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.channel_layer.group_discard(
-            consultation_group(self.consultation_id), self.channel_name
-        )
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
 
-    async def disconnect(self, code: int) -> None:
-        if not getattr(self, "group", None):
-            return
-        await self._discard()
+    async def left(self) -> None:
         if self.joined:
             self.joined = False
             if await on_database(calls.away)(self.consultation_id, self.peer_id, self.channel_name):
@@ -175,9 +169,6 @@ class CallConsumer(LiveSocket):
         )()
         if state != Consultation.State.ADMITTED:
             await self._ended()
-
-    async def clinic_hint(self, event: dict[str, Any]) -> None:
-        pass
 
     # --- from the browser --------------------------------------------------------------------
 

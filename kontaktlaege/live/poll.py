@@ -1,16 +1,17 @@
 """Per process: one read of the sequence numbers of everything its open pages show, every
-SEQ_POLL_SECONDS. Heartbeats compare with it instead of asking the database one page at a
-time (333 queries a second at 5,000 pages, which pushed p99 past 250 ms in the bench), and
-pages behind it are told: a lost push is repaired within the interval."""
+SEQ_POLL_SECONDS. It is the repair path: a page behind the database (a lost push, a
+reconnect) is told within the interval, and heartbeats compare with it instead of each
+asking the database."""
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Generic, Protocol, TypeVar
 
 from django.conf import settings
 
-from kontaktlaege.socket_database import on_database
+from .database import on_database
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,24 @@ def in_chunks(ids: list[int], read: Callable[[list[int]], Iterable[tuple[int, T]
 
 class SeqPoll(Generic[V]):
     """The pages open on each key (a clinic, a consultation) and the key's value as the
-    database had it at the last poll."""
+    database had it at the last poll. `stamp`, if given, is called with the keys that have
+    pages open every `stamp_seconds`: "these are still here", for presence."""
 
-    def __init__(self, read: Callable[[list[int]], dict[int, V]], what: str) -> None:
+    def __init__(
+        self,
+        read: Callable[[list[int]], dict[int, V]],
+        what: str,
+        stamp: Callable[[list[int]], object] | None = None,
+        stamp_seconds: float = 10.0,
+    ) -> None:
         self.read = read
         self.what = what
+        self.stamp = stamp
+        self.stamp_seconds = stamp_seconds
         self.pages: dict[int, set[PolledPage[V]]] = {}
         self.in_database: dict[int, V] = {}
         self.poller: asyncio.Future[None] | None = None
+        self.failing = False
 
     def opened(self, key: int, page: PolledPage[V]) -> None:
         self.pages.setdefault(key, set()).add(page)
@@ -60,15 +71,24 @@ class SeqPoll(Generic[V]):
         return True
 
     async def _poll(self) -> None:
+        stamped_at = time.monotonic()
         while self.pages:
             await asyncio.sleep(settings.SEQ_POLL_SECONDS)
             keys = list(self.pages)
             try:
+                if self.stamp is not None and time.monotonic() - stamped_at >= self.stamp_seconds:
+                    stamped_at = time.monotonic()
+                    await on_database(self.stamp)(keys)
                 values = await on_database(self.read)(keys)
-            except Exception:  # the database is away: heartbeats fall back to asking it
-                log.warning("%s poll failed", self.what, exc_info=True)
+            except Exception as error:  # the database is away: heartbeats ask it themselves
+                if not self.failing:
+                    log.warning("%s poll failing: %s", self.what, error)
+                self.failing = True
                 self.in_database.clear()
                 continue
+            if self.failing:
+                log.warning("%s poll works again", self.what)
+                self.failing = False
             for key in keys:
                 if key not in self.pages:
                     continue  # closed while the poll read

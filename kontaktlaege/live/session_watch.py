@@ -21,18 +21,16 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 
-from kontaktlaege.layers import send_hint
-from kontaktlaege.per_loop import PerLoop
-from kontaktlaege.privacy.shared_device import SOCKET_RULE_KEYS, socket_allowed
-from kontaktlaege.socket_database import on_database
-
-from .models import User
+from .database import on_database
+from .layer import send_hint
+from .per_loop import PerLoop
+from .signin import rule_session_keys, socket_allowed
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +55,9 @@ Entry = tuple[str, int | None, str]
 # A session as the check last read it: a digest of its stored data, and what the check
 # needs of it.
 Known = tuple[bytes, dict[str, Any]]
-# What the check needs of a session: the user, their session hash, their second factor and
-# the socket rule's keys.
-NEEDED = (SESSION_KEY, HASH_SESSION_KEY, DEVICE_ID_SESSION_KEY, *SOCKET_RULE_KEYS)
+# What the check needs of a session besides the socket rules' keys: the user, their session
+# hash, their second factor.
+NEEDED = (SESSION_KEY, HASH_SESSION_KEY, DEVICE_ID_SESSION_KEY)
 
 
 class SessionWatch:
@@ -156,7 +154,10 @@ class SessionWatch:
             log.info("closing %d sockets whose session ended", len(doomed))
         for socket in doomed:
             self.sockets.pop(socket, None)
-            await socket.close(code=CLOSE_SESSION_ENDED)
+            try:
+                await socket.close(code=CLOSE_SESSION_ENDED)
+            except Exception:  # one socket gone wrong must not keep the others open
+                log.warning("closing a socket whose session ended failed", exc_info=True)
 
 
 def session_ended(session_key: str | None) -> None:
@@ -184,12 +185,13 @@ def ended_entries(entries: Iterable[Entry], known: dict[str, Known] | None = Non
         seen = known.get(key)
         if seen is None or seen[0] != digest:
             decoded = store.decode(stored)
-            seen = known[key] = (digest, {k: decoded[k] for k in NEEDED if k in decoded})
+            needed = (*NEEDED, *rule_session_keys())
+            seen = known[key] = (digest, {k: decoded[k] for k in needed if k in decoded})
         sessions[key] = seen[1]
     user_ids = {user_id for _, user_id, _ in entries if user_id is not None}
     hashes = {
         u.pk: (u.get_session_auth_hash(), *u.get_session_auth_fallback_hash())
-        for u in User.objects.filter(pk__in=user_ids, is_active=True)
+        for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True)
     }
     devices = _confirmed_devices({d.get(DEVICE_ID_SESSION_KEY) or "" for d in sessions.values()})
     ended = set()

@@ -1,24 +1,21 @@
-"""A base for the product's sockets: size and rate limits, JSON validation, heartbeats.
+"""The base of the product's sockets: size and rate limits, JSON validation, heartbeats, and
+a clean-up that runs exactly once however the socket ends.
 
 Client → server messages are small JSON objects with a "type". Anything else gets a Danish
 error, and a client that floods or keeps sending garbage is disconnected."""
 
 import asyncio
-import functools
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
 from typing import Any
 
-from channels.consumer import get_handler_name
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kontaktlaege.accounts.session_watch import session_watch
+from .session_watch import session_watch
 
 log = logging.getLogger(__name__)
 
@@ -30,69 +27,89 @@ MIN_CHECK_SECONDS = 5.0
 class LiveSocket(AsyncWebsocketConsumer):
     message_types: frozenset[str] = frozenset({"ping", "sync"})
     max_bad_messages = 10
-    # Closed when the session it was let in with ends (accounts.session_watch).
+    # Closed when the session it was let in with ends (session_watch).
     ends_with_session = True
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """channels' loop waits for the client and the channel layer with a new task and a new
-        `asyncio.wait` for every message, and those objects live until the socket's next
-        message: ten seconds for an idle page between pings. At 5,000 pages some twenty such
-        objects per message reached the garbage collector's middle generation, whose
-        collections then held the event loop 10-25 ms about every two seconds (timed in the
-        benchmark). Here one task per source reads it for the socket's life, and messages
-        are still handled one at a time, each source read again only once its message was."""
-        self.scope = scope
-        self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources: list[Callable[[], Awaitable[dict[str, Any]]]] = [receive]
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
-            sources.append(self.channel_receive)
-        one_at_a_time = asyncio.Lock()
-
-        async def read(source: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-            while True:
-                message = await source()
-                async with one_at_a_time:
-                    await self.dispatch(message)
-
-        readers = [asyncio.ensure_future(read(source)) for source in sources]
-        try:
-            done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
-            for reader in done:
-                error = reader.exception()
-                if error is not None and not isinstance(error, StopConsumer):
-                    raise error
-        finally:
-            for reader in readers:
-                reader.cancel()
-            await asyncio.gather(*readers, return_exceptions=True)
-
-    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        """channels' consumer, with the clean-up after it whatever ended it: a close, a
+        handler's error, a client gone mid-handshake, the server shutting down."""
+        self.groups_joined: list[str] = []
+        self.gone = False
+        self._cleaned = False
+        self._tasks: set[asyncio.Task[None]] = set()
         self._bucket = float(settings.WS_MAX_MESSAGES_PER_SECOND)
         self._bucket_at = time.monotonic()
         self._bad = 0
-        await super().websocket_connect(message)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await asyncio.shield(self._clean_up())
+
+    async def _clean_up(self) -> None:
+        if self._cleaned:
+            return
+        self._cleaned = True
+        self.gone = True
+        session_watch().closed(self)
+        for task in self._tasks:
+            task.cancel()
+        try:
+            await self.left()
+        except Exception:
+            log.warning("%s: clean-up failed", type(self).__name__, exc_info=True)
+        for group in self.groups_joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the layer forgets it with its group expiry
+                log.warning("%s: could not leave a group", type(self).__name__)
+
+    async def left(self) -> None:
+        """The socket has ended: forget this page wherever it was registered."""
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work for this page beside its messages (a repair the poll asked for); cancelled
+        when the socket ends."""
+
+        async def run() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("%s: background work failed", type(self).__name__, exc_info=True)
+
+        if self._cleaned:
+            work.close()
+            return
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol, headers)
-        if self.ends_with_session:
+        if self.ends_with_session and not self.gone:
             session_watch().opened(self, self.scope.get("session"), self.scope.get("path", ""))
 
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        session_watch().closed(self)
-        await super().websocket_disconnect(message)
+    async def send(self, *args: Any, **kwargs: Any) -> None:
+        """A client that has gone is not an error: its disconnect follows."""
+        if self.gone:
+            return
+        try:
+            await super().send(*args, **kwargs)
+        except OSError:  # the server's ClientDisconnected
+            self.gone = True
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # channels' own dispatch first runs close_old_connections on the shared database
-        # thread: a thread hop for every ping and every hint, queued behind snapshot reads
-        # (500 pings a second at 5,000 pages). These consumers touch the database only
-        # through socket_database.on_database, which closes old connections around each call.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.gone:
+            return
+        try:
+            await super().close(code, reason)
+        except OSError:
+            self.gone = True
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
@@ -137,7 +154,8 @@ class LiveSocket(AsyncWebsocketConsumer):
         except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
             await self.error(_("Beskeden kunne ikke læses."))
             return
-        if not isinstance(content, dict) or content.get("type") not in self.message_types:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if not isinstance(kind, str) or kind not in self.message_types:
             log.info("socket: unknown message type on %s", type(self).__name__)
             await self.error(_("Ukendt beskedtype."))
             return
