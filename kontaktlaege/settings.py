@@ -99,8 +99,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kontaktlaege.sqlite3'}"),
     )
 }
-# PostgreSQL borrows from a psycopg pool per process; otherwise a connection persists for
-# CONN_MAX_AGE on the threads that keep running (the sockets' database thread).
+# PostgreSQL borrows from a psycopg pool per process.
 database_engine = DATABASES["default"]["ENGINE"]
 if database_engine == "django.db.backends.postgresql" and envbool("DB_POOL", "true"):
     DATABASES["default"]["OPTIONS"] = {
@@ -111,7 +110,9 @@ if database_engine == "django.db.backends.postgresql" and envbool("DB_POOL", "tr
         }
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 300)
+    # Django's ASGI handler runs each request on a thread of its own: a connection kept past
+    # the request would stay open with the ended thread (Django's advice: 0 under ASGI).
+    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if database_engine == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.

@@ -4,7 +4,6 @@ leaves (cancels, is admitted or rejected)."""
 from datetime import time, timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone, translation
 
 from kontaktlaege.audit.models import AuditEntry
@@ -112,11 +111,9 @@ def test_abandon_stale_after_the_grace_period(world, settings) -> None:  # type:
     actions.admit(world.gp, running.pk)
     now = timezone.now()
     grace = timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
-    Consultation.objects.filter(pk__in=[gone.pk, running.pk]).update(
-        last_seen_at=now - grace - timedelta(seconds=1)
-    )
+    Consultation.objects.filter(pk=gone.pk).update(away_since=now - grace - timedelta(seconds=1))
     Consultation.objects.filter(pk=present.pk).update(
-        last_seen_at=now - grace + timedelta(seconds=10)
+        away_since=now - grace + timedelta(seconds=10)
     )
     room_seq = WaitingRoom.objects.get(clinic=world.clinic).seq
 
@@ -135,16 +132,21 @@ def test_abandon_stale_after_the_grace_period(world, settings) -> None:  # type:
     assert actions.abandon_stale(now) == 0
 
 
-def test_a_recent_heartbeat_keeps_the_place(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_gone_silent_loses_the_place_a_grace_period_after_it_was_last_seen(  # type: ignore[no-untyped-def]
+    world, settings
+) -> None:
+    """Its server process died: no close ever came, only the stamps stopped."""
     (c,) = _join(world, 1)
     old = timezone.now() - timedelta(seconds=settings.QUEUE_GRACE_SECONDS + 60)
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
-    actions.mark_seen([c.pk])  # the socket's heartbeat
+    actions.pages_open([c.pk])  # a page of it is open after all: stamped
     assert actions.abandon_stale() == 0
     c.refresh_from_db()
-    assert c.state == S.QUEUED and c.last_seen_at > old
+    assert c.state == S.QUEUED and c.last_seen_at > old and c.away_since is None
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
     assert actions.abandon_stale() == 1
+    c.refresh_from_db()
+    assert c.away_since == old
 
 
 def test_clinic_snapshot_labels_are_in_the_active_language(world) -> None:  # type: ignore[no-untyped-def]
@@ -178,8 +180,7 @@ def test_clinic_snapshot_shows_each_entry_as_the_clinic_sees_it(world) -> None: 
     actions.admit(world.gp, admitted.pk)
     waiting = actions.join_queue(world.foreign_carer, ydernummer=world.ydernummer, reason="Uro")
     actions.join_queue(world.carer, ydernummer=world.other_ydernummer, reason="Anden klinik")
-    silent = timezone.now() - timedelta(seconds=settings.HEARTBEAT_SECONDS * 2 + 6)
-    Consultation.objects.filter(pk=waiting.pk).update(last_seen_at=silent)
+    Consultation.objects.filter(pk=waiting.pk).update(away_since=timezone.now())
     for c in (on_behalf, admitted):
         c.refresh_from_db()
 

@@ -1,11 +1,7 @@
-"""A server process (kontaktlaege.server): HTTP requests run on kept threads, each keeping its
-database connection; a burst's extra threads close theirs when they end (a connection left to
-an ended thread stays open until a garbage collection, one per request under Django's own
-handler). And full garbage collections come from a timer, not from allocation counts."""
+"""A server process (kontaktlaege.serve) on Django's own ASGI handler: requests leave no
+database connection open behind them."""
 
 import os
-import subprocess
-import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,22 +9,6 @@ import pytest
 from django.db import connection
 
 from tests import live
-
-PROBE = """
-import gc, threading
-import kontaktlaege.asgi
-print(gc.get_threshold()[2], any(t.name == "gc-full" for t in threading.enumerate()))
-"""
-
-
-# Python's own threshold for the oldest generation is 10 (collections of the middle one).
-@pytest.mark.parametrize(("seconds", "expected"), [("600", f"{2**31 - 1} True"), ("0", "10 False")])
-def test_full_collections_come_from_a_timer_unless_off(seconds: str, expected: str) -> None:
-    env = {**os.environ, "GC_FULL_SECONDS": seconds}
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == expected
 
 
 def open_files_of(pid: int, path: str) -> int:
@@ -43,10 +23,7 @@ def open_files_of(pid: int, path: str) -> int:
 )
 def test_requests_leave_no_database_connection_open(transactional_db: None) -> None:
     database = os.path.realpath(connection.settings_dict["NAME"])
-    kept = 2
-    with live.server_process(
-        connection.settings_dict, LOG_LEVEL="WARNING", HTTP_THREADS_KEPT=str(kept)
-    ) as (port, server):
+    with live.server_process(connection.settings_dict, LOG_LEVEL="WARNING") as (port, server):
 
         def get(_: int) -> int:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as r:

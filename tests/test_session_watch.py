@@ -1,4 +1,4 @@
-"""Sockets end with their session (accounts.session_watch): signing out closes the session's
+"""Sockets end with their session (live/session_watch.py): signing out closes the session's
 sockets at once; the processes' checks close those of a session that ended any other way
 (deleted or expired, the idle lock, a password change), and leave the others open."""
 
@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kontaktlaege.accounts import session_watch
-from kontaktlaege.accounts.session_watch import CLOSE_SESSION_ENDED
 from kontaktlaege.consultations import actions
+from kontaktlaege.live import session_watch
+from kontaktlaege.live.session_watch import CLOSE_SESSION_ENDED
 from kontaktlaege.privacy import shared_device
 from tests.test_sockets import WAIT, db, receive, run, socket
 

@@ -4,27 +4,24 @@ sequence numbers on every change, re-sync on a stale ping, and Danish errors for
 import asyncio
 import json
 import threading
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.test import Client
 from django.utils import timezone, translation
 
-from kontaktlaege.accounts import sockets as account_sockets
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
-from kontaktlaege.consultations.presence import presence
-from kontaktlaege.consultations.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
-from kontaktlaege.socket_database import on_database, socket_threads
+from kontaktlaege.live.database import on_database
+from kontaktlaege.live.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
 from tests.live import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,7 +71,7 @@ async def hold_database_thread(
 ) -> tuple["asyncio.Future[Any]", threading.Event]:
     """Keep the sockets' database threads busy (all of them, or `threads` of them) until the
     returned event is set."""
-    count = socket_threads() if threads is None else threads
+    count = settings.SOCKET_DATABASE_THREADS if threads is None else threads
     held, release = threading.Semaphore(0), threading.Event()
 
     def busy() -> None:
@@ -267,256 +264,14 @@ def test_with_several_database_threads_a_page_opens_while_one_call_is_slow(  # t
 
 def test_one_database_thread_is_the_default_with_sqlite() -> None:
     """SQLite's reads are quick work in the process: more threads would only compete for the
-    interpreter (socket_database.py). PostgreSQL's default is several."""
+    interpreter (live/database.py). PostgreSQL's default is several."""
     expected = 1 if connections["default"].vendor == "sqlite" else 4
-    assert socket_threads() == expected
+    assert settings.SOCKET_DATABASE_THREADS == expected
 
 
-def test_a_current_ping_is_answered_while_the_database_thread_is_busy(world, as_user) -> None:  # type: ignore[no-untyped-def]
-    """Heartbeats of up-to-date pages are answered from memory: they do not queue behind
-    database work (a slow snapshot read of another clinic, say)."""
-
-    async def scenario() -> None:
-        comm = socket("/ws/klinik/", as_user(world.gp))
-        assert (await comm.connect(timeout=WAIT))[0]
-        seq = (await receive(comm))["seq"]
-        await comm.send_json_to({"type": "ping", "seq": seq})  # checked with the database
-        assert await receive(comm) == {"type": "pong", "seq": seq}
-
-        blocker, release = await hold_database_thread()
-        try:
-            await comm.send_json_to({"type": "ping", "seq": seq})
-            assert await receive(comm) == {"type": "pong", "seq": seq}
-        finally:
-            release.set()
-            await blocker
-        await comm.disconnect()
-
-    run(scenario)
-
-
-def _counting_reads(  # type: ignore[no-untyped-def]
-    monkeypatch,
-    read: str = "clinic_snapshot_message",
-    hold_after_read: threading.Event | None = None,
-) -> list[Any]:
-    """Count the snapshot reads of the consumers (`read`: the clinic's, or a waiting person's
-    `consultation_snapshot`) by their argument; optionally hold each one after it has read."""
-    reads: list[Any] = []
-    real = getattr(consumers, read)
-
-    def counted(of: Any) -> Any:
-        reads.append(of)
-        snapshot = real(of)
-        if hold_after_read is not None:
-            hold_after_read.wait(2 * WAIT)
-        return snapshot
-
-    monkeypatch.setattr(consumers, read, counted)
-    return reads
-
-
-def test_pages_that_ask_at_once_share_one_snapshot_read(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A reconnect storm: pages of a clinic that ask for the state while the database thread
-    is busy share the read queued for them instead of one read each (a connecting page asks
-    as "sync" does, after its sign-in check)."""
-    clients = [as_user(world.gp) for _ in range(3)]
-    c = _join(world.carer, world.ydernummer)
-
-    async def scenario() -> None:
-        pages = await _open_clinic_pages(clients)
-        reads = _counting_reads(monkeypatch)
-        blocker, release = await hold_database_thread()
-        for page in pages:
-            await page.send_json_to({"type": "sync"})
-        await asyncio.sleep(0.3)  # all three have asked
-        release.set()
-        await blocker
-        for page in pages:
-            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
-        assert reads == [world.clinic.pk]
-        for page in pages:
-            await page.disconnect()
-
-    run(scenario)
-
-
-def test_a_sync_never_shares_a_read_that_began_before_it(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A read that has begun may miss a change (here its push is lost too): a page that asks
-    for the state afterwards gets a read of its own, and so the change."""
-    monkeypatch.setattr(events, "send_hint", lambda group, message: None)
-    first_client, second_client = as_user(world.gp), as_user(world.gp)
-
-    async def scenario() -> None:
-        first, second = socket("/ws/klinik/", first_client), socket("/ws/klinik/", second_client)
-        for page in (first, second):
-            assert (await page.connect(timeout=WAIT))[0]
-            assert (await receive(page))["data"]["entries"] == []
-        hold = threading.Event()
-        reads = _counting_reads(monkeypatch, hold_after_read=hold)
-        await first.send_json_to({"type": "sync"})
-        while not reads:  # the first page's read has read the empty list and is held
-            await asyncio.sleep(0.01)
-        c = await _join_in_a_request_thread(world)
-        await second.send_json_to({"type": "sync"})
-        await asyncio.sleep(0.3)
-        hold.set()
-        assert (await receive(first))["data"]["entries"] == []
-        assert [e["id"] for e in (await receive(second))["data"]["entries"]] == [c.pk]
-        assert len(reads) == 2
-        for page in (first, second):
-            await page.disconnect()
-
-    run(scenario)
-
-
-def test_pages_in_the_writers_process_take_the_snapshot_it_read(  # type: ignore[no-untyped-def]
-    world, as_user, monkeypatch
-) -> None:
-    """With the in-process layer, the request that commits a change reads the clinic's
-    snapshot for the clinic's pages: they send it on without a read of their own."""
-    clients = [as_user(world.gp), as_user(world.secretary)]
-
-    async def scenario() -> None:
-        pages = await _open_clinic_pages(clients)
-        reads = _counting_reads(monkeypatch)
-        c = await _join_in_a_request_thread(world)
-        for page in pages:
-            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
-        assert reads == []
-        for page in pages:
-            await page.disconnect()
-
-    run(scenario)
-
-
-def test_if_the_writer_cannot_read_the_snapshot_the_pages_read_it(  # type: ignore[no-untyped-def]
-    world, as_user, monkeypatch
-) -> None:
-    """The change is committed before the writer reads: a failed read there must neither
-    turn the saved change into an error nor keep it from the pages."""
-
-    def broken(clinic_id: int) -> Any:
-        raise RuntimeError("read failed")
-
-    monkeypatch.setattr(events, "clinic_snapshot_message", broken)
-    client = as_user(world.gp)
-
-    async def scenario() -> None:
-        page = socket("/ws/klinik/", client)
-        assert (await page.connect(timeout=WAIT))[0]
-        await receive(page)
-        c = await _join_in_a_request_thread(world)
-        assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
-        await page.disconnect()
-
-    run(scenario)
-
-
-def _hints_sent_through_redis(world, monkeypatch, settings, **join: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """The hints a join sends with the Redis layer configured (not reached: caught here)."""
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(events, "send_hint", lambda group, message: sent.append(message))
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:9"]},  # never reached: send_hint is replaced
-        }
-    }
-    channel_layers.backends.clear()
-    try:
-        actions.join_queue(world.carer, ydernummer=world.ydernummer, **join)
-    finally:
-        channel_layers.backends.clear()
-    return sent
-
-
-def test_a_hint_through_redis_carries_the_snapshot_sealed(world, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
-    """Names and CPR numbers do not travel through Redis in clear text: the writer's snapshot
-    goes encrypted and authenticated, so each process's pages need not read it again."""
-    citizen = actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen")
-    (hint,) = _hints_sent_through_redis(
-        world, monkeypatch, settings, reason="Hoste", citizen=citizen, consent_given=True
-    )
-    assert set(hint) == {"type", "seq", "queue_key", "sealed_snapshot"}
-    token = hint["sealed_snapshot"]
-    for secret in ("Inger", "Hoste", world.cpr, world.cpr[:6]):
-        assert secret not in token
-    seq, text = events.unseal(token)
-    assert seq == hint["seq"]
-    (entry,) = json.loads(text)["data"]["entries"]
-    assert (entry["citizen_name"], entry["reason"]) == ("Inger Jensen", "Hoste")
-    forged = token[:-8] + ("A" * 8 if not token.endswith("A" * 8) else "B" * 8)
-    assert events.unseal(forged) is None
-    assert events.unseal(events.seal((1, "x"))[:-4]) is None
-    assert events.unseal(None) is None
-
-
-async def _join_unannounced(world, monkeypatch) -> Consultation:  # type: ignore[no-untyped-def]
-    """A join whose own hint is dropped: the test sends the hint it is about."""
-    with monkeypatch.context() as patched:
-        patched.setattr(events, "send_hint", lambda group, message: None)
-        return await db(_join)(world.carer, world.ydernummer)
-
-
-def _sealed_hint(clinic_id: int, token: Any = None) -> dict[str, Any]:
-    """The hint a writer in another process sends through Redis (`token`: another one)."""
-    snapshot = consumers.clinic_snapshot_message(clinic_id)
-    sealed = events.seal(snapshot) if token is None else token
-    return {"type": "clinic.hint", "seq": snapshot[0], "sealed_snapshot": sealed}
-
-
-def test_pages_open_a_sealed_snapshot_once_and_read_nothing(world, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    clients = [as_user(world.gp), as_user(world.secretary)]
-    opened: list[Any] = []
-    real_unseal = consumers.unseal
-    monkeypatch.setattr(consumers, "unseal", lambda t: opened.append(t) or real_unseal(t))
-
-    async def scenario() -> None:
-        pages = await _open_clinic_pages(clients)
-        c = await _join_unannounced(world, monkeypatch)
-        hint = await db(_sealed_hint)(world.clinic.pk)
-        reads = _counting_reads(monkeypatch)
-        await get_channel_layer().group_send(events.clinic_group(world.clinic.pk), hint)
-        for page in pages:
-            assert [e["id"] for e in (await receive(page))["data"]["entries"]] == [c.pk]
-        assert reads == [] and len(opened) == 1
-        for page in pages:
-            await page.disconnect()
-
-    run(scenario)
-
-
-@pytest.mark.parametrize("token", ["forged", "older"])
-def test_a_sealed_snapshot_that_does_not_open_or_is_older_makes_the_pages_read(  # type: ignore[no-untyped-def]
-    world, as_user, monkeypatch, token
-) -> None:
-    """A forged token, or a real one of an older snapshot sent with a newer hint (a replay
-    through Redis), shows nothing of its own: the pages read the database."""
-    client = as_user(world.gp)
-
-    async def scenario() -> None:
-        (page,) = await _open_clinic_pages([client])
-        before = await db(consumers.clinic_snapshot_message)(world.clinic.pk)
-        c = await _join_unannounced(world, monkeypatch)
-        if token == "forged":
-            sealed = json.dumps({"type": "snapshot", "seq": 99, "data": {"entries": []}})
-        else:
-            sealed = events.seal(before)
-        hint = await db(_sealed_hint)(world.clinic.pk, sealed)
-        reads = _counting_reads(monkeypatch)
-        await get_channel_layer().group_send(events.clinic_group(world.clinic.pk), hint)
-        got = await receive(page)
-        assert [e["id"] for e in got["data"]["entries"]] == [c.pk]
-        assert reads == [world.clinic.pk]
-        await page.disconnect()
-
-    run(scenario)
-
-
-def test_the_writers_snapshot_is_in_the_products_language(world, as_user) -> None:  # type: ignore[no-untyped-def]
-    """One read serves every page of the clinic: an English-speaking writer's request must
-    not give the doctor's page English labels."""
+def test_the_clinic_snapshot_is_in_the_products_language(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    """An English-speaking writer's request must not give the doctor's page English labels:
+    the sockets have no request to take a language from."""
     client = as_user(world.gp)
 
     def join_in_english() -> Consultation:
@@ -592,10 +347,11 @@ def test_bad_messages_get_danish_errors_and_change_nothing(world, as_user, path_
         # Still connected and answering.
         await comm.send_json_to({"type": "ping", "seq": first["seq"]})
         assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
+        # Before the page closes: a waiting page closing is presence, not its messages.
+        assert await db(lambda: _room_state(world.clinic.pk))() == before
         await comm.disconnect()
 
     run(scenario)
-    assert _room_state(world.clinic.pk) == before
 
 
 def test_a_client_that_keeps_sending_garbage_is_disconnected(world, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -649,7 +405,7 @@ def test_changes_behind_the_waiting_person_do_not_make_their_page_read_again(  #
     world, as_user, monkeypatch
 ) -> None:
     mine = _join(world.carer, world.ydernummer)
-    reads = _counting_reads(monkeypatch, "consultation_snapshot")
+    reads = _counting_reads(monkeypatch)
 
     async def scenario() -> None:
         comm = socket(f"/ws/konsultation/{mine.pk}/", as_user(world.carer))
@@ -690,72 +446,86 @@ def test_rejection_reaches_the_waiting_person_with_the_message(world, as_user) -
     run(scenario)
 
 
-def _stamped_after(consultation: Consultation, old: Any) -> bool:
-    """Whether "last seen" moves past `old` within WAIT: the stamps are written a round
-    later, on a thread of their own (presence.py)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        stamp = Consultation.objects.get(pk=consultation.pk).last_seen_at
-        if stamp is not None and (old is None or stamp > old):
-            return True
-        time.sleep(0.02)
-    return False
+def _counting_reads(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """The waiting pages' snapshot reads, by consultation."""
+    reads: list[int] = []
+    real = consumers.consultation_snapshot
+    monkeypatch.setattr(consumers, "consultation_snapshot", lambda pk: reads.append(pk) or real(pk))
+    return reads
 
 
-async def _ping_answered(consultation: Consultation, client: Client) -> None:
-    """The waiting page opens, pings as current and gets its pong."""
-    comm = socket(f"/ws/konsultation/{consultation.pk}/", client)
-    assert (await comm.connect(timeout=WAIT))[0]
-    first = await receive(comm)
-    await comm.send_json_to({"type": "ping", "seq": first["seq"]})
-    assert await receive(comm) == {"type": "pong", "seq": first["seq"]}
-    await comm.disconnect()
+def _entry(snapshot: dict[str, Any]) -> dict[str, Any]:
+    (entry,) = snapshot["data"]["entries"]
+    return entry
 
 
-def test_ping_on_the_consultation_socket_marks_the_person_seen(world, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_clinic_sees_a_waiting_person_go_and_come_back(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    """Presence is live: the last waiting page closing, and a page opening again, each reach
+    the clinic's pages at once, with nothing else changing."""
     c = _join(world.carer, world.ydernummer)
-    Consultation.objects.filter(pk=c.pk).update(last_seen_at=None)
-    run(lambda: _ping_answered(c, as_user(world.carer)))
-    assert _stamped_after(c, None)
+    carer = as_user(world.carer)
+
+    async def scenario() -> None:
+        (clinic,) = await _open_clinic_pages([as_user(world.gp)])
+        waiting = socket(f"/ws/konsultation/{c.pk}/", carer)
+        assert (await waiting.connect(timeout=WAIT))[0]
+        await receive(waiting)
+        assert await clinic.receive_nothing(timeout=0.2)  # present already: no change
+        await waiting.disconnect()
+        gone = await receive(clinic)
+        assert _entry(gone)["connected"] is False
+        again = socket(f"/ws/konsultation/{c.pk}/", carer)
+        assert (await again.connect(timeout=WAIT))[0]
+        await receive(again)
+        back = await receive(clinic)
+        assert _entry(back)["connected"] is True and back["seq"] > gone["seq"]
+        await again.disconnect()
+        await receive(clinic)
+        await clinic.disconnect()
+
+    run(scenario)
+    assert Consultation.objects.get(pk=c.pk).away_since is not None
 
 
-def test_a_heartbeat_is_answered_while_its_stamp_waits_for_another_writer(  # type: ignore[no-untyped-def]
-    world, as_user
-) -> None:
-    """Another transaction holds the consultation (and with SQLite the database) for writing:
-    the page's ping is answered at once, and the stamp is written once the writer is done."""
+def test_a_second_page_of_the_same_person_keeps_them_present(world, as_user) -> None:  # type: ignore[no-untyped-def]
     c = _join(world.carer, world.ydernummer)
-    old = timezone.now() - actions.SEEN_RESOLUTION - timedelta(seconds=1)
+    carer = as_user(world.carer)
+
+    async def scenario() -> None:
+        pages = [socket(f"/ws/konsultation/{c.pk}/", carer) for _ in range(2)]
+        for page in pages:
+            assert (await page.connect(timeout=WAIT))[0]
+            await receive(page)
+        await pages[0].disconnect()
+        assert await db(lambda: Consultation.objects.get(pk=c.pk).away_since)() is None
+        await pages[1].disconnect()
+
+    run(scenario)
+    assert Consultation.objects.get(pk=c.pk).away_since is not None
+
+
+def test_the_poll_stamps_open_pages_and_silent_ones_are_marked_away(world) -> None:  # type: ignore[no-untyped-def]
+    """A page whose server process died never closes: its stamps stop, and the scheduler's
+    round marks the person away; a page open again (stamped) brings them back."""
+    c = _join(world.carer, world.ydernummer)
+    old = timezone.now() - actions.silent_after() - timedelta(seconds=1)
     Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
-    client = as_user(world.carer)  # signing in writes too: before the other writer holds it
-    holding, release = threading.Event(), threading.Event()
-
-    def other_writer() -> None:
-        try:
-            with transaction.atomic():
-                Consultation.objects.select_for_update().filter(pk=c.pk).update(reason=c.reason)
-                holding.set()
-                release.wait(4 * WAIT)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=other_writer)
-    writer.start()
-    try:
-        assert holding.wait(WAIT)
-        run(lambda: _ping_answered(c, client))
-        assert writer.is_alive()  # answered while the other writer still held it
-    finally:
-        release.set()
-        writer.join(WAIT)
-    assert _stamped_after(c, old)
+    seq = WaitingRoom.objects.get(clinic=world.clinic).seq
+    assert actions.abandon_stale() == 0
+    c.refresh_from_db()
+    assert c.away_since is not None and c.state == Consultation.State.QUEUED
+    assert WaitingRoom.objects.get(clinic=world.clinic).seq == seq + 1
+    actions.pages_open([c.pk])
+    c.refresh_from_db()
+    assert c.away_since is None and c.last_seen_at > old
+    assert WaitingRoom.objects.get(clinic=world.clinic).seq == seq + 2
 
 
 def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: ignore[no-untyped-def]
     world, as_user, monkeypatch
 ) -> None:
-    """Sign-in and the consultation in one call, the snapshot in the other: each call waits
-    its turn on the thread that every socket of the process shares."""
+    """Sign-in and the consultation in one call, the snapshot in the other; a person who is
+    present (just joined) costs no write."""
     c = _join(world.carer, world.ydernummer)
     calls: list[str] = []
 
@@ -764,7 +534,6 @@ def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: 
         return on_database(fn)
 
     monkeypatch.setattr(consumers, "on_database", counting)
-    monkeypatch.setattr(account_sockets, "on_database", counting)
 
     async def scenario() -> None:
         comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
@@ -773,36 +542,7 @@ def test_the_waiting_page_opens_with_two_calls_on_the_database_thread(  # type: 
         await comm.disconnect()
 
     run(scenario)
-    assert calls == ["_own_consultation", "consultation_snapshot"]
-
-
-def _noting_stamps(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
-    """The consultations whose "last seen" stamp the sockets note, in order."""
-    noted: list[int] = []
-    note = presence.note
-    monkeypatch.setattr(presence, "note", lambda pk: noted.append(pk) or note(pk))
-    return noted
-
-
-def test_opening_the_page_stamps_the_person_seen_unless_just_stamped(  # type: ignore[no-untyped-def]
-    world, as_user, monkeypatch
-) -> None:
-    c = _join(world.carer, world.ydernummer)  # joining stamps it
-    noted = _noting_stamps(monkeypatch)
-
-    async def open_page() -> None:
-        comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
-        assert (await comm.connect(timeout=WAIT))[0]
-        assert (await receive(comm))["data"]["position"] == 1
-        await comm.disconnect()
-
-    run(open_page)  # right after the join: nothing to write
-    assert noted == []
-    old = timezone.now() - actions.SEEN_RESOLUTION - timedelta(seconds=1)
-    Consultation.objects.filter(pk=c.pk).update(last_seen_at=old)
-    run(open_page)  # back after a while
-    assert noted == [c.pk]
-    assert _stamped_after(c, old)
+    assert calls[:2] == ["_own_consultation", "consultation_snapshot"]
 
 
 def test_a_lost_push_reaches_the_waiting_persons_page_by_the_poll(  # type: ignore[no-untyped-def]
@@ -834,12 +574,11 @@ def test_a_lost_push_reaches_the_waiting_persons_page_by_the_poll(  # type: igno
 def test_a_current_heartbeat_of_the_waiting_page_is_answered_from_the_poll(  # type: ignore[no-untyped-def]
     world, as_user, settings, monkeypatch
 ) -> None:
-    """Once the process has polled, a heartbeat that is current reads nothing (it still
-    stamps the person seen); one from a page that is behind still gets the snapshot."""
+    """Once the process has polled, a heartbeat that is current reads nothing; one from a
+    page that is behind still gets the snapshot."""
     settings.SEQ_POLL_SECONDS = 0.1
     c = _join(world.carer, world.ydernummer)
-    reads = _counting_reads(monkeypatch, "consultation_snapshot")
-    noted = _noting_stamps(monkeypatch)
+    reads = _counting_reads(monkeypatch)
 
     async def scenario() -> None:
         comm = socket(f"/ws/konsultation/{c.pk}/", as_user(world.carer))
@@ -849,7 +588,6 @@ def test_a_current_heartbeat_of_the_waiting_page_is_answered_from_the_poll(  # t
         await comm.send_json_to({"type": "ping", "seq": seq})
         assert await receive(comm) == {"type": "pong", "seq": seq}
         assert reads == [c.pk]
-        assert noted == [c.pk]
         await comm.send_json_to({"type": "ping", "seq": seq - 1})
         assert (await receive(comm))["seq"] == seq
         assert await receive(comm) == {"type": "pong", "seq": seq - 1}

@@ -246,13 +246,14 @@ def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingR
 # --- presence of the waiting person's page ------------------------------------------------
 
 
-def _set_away(consultation_id: int, away: bool) -> bool:
-    """Mark the waiting person away or back; the clinic's pages are told. Whether it changed."""
+def _set_away(consultation_id: int, away: bool, since: datetime | None = None) -> bool:
+    """Mark the waiting person away (since `since`, or now) or back; the clinic's pages are
+    told. Whether it changed."""
     with transaction.atomic():
         room, consultation = _lock(consultation_id)
         if consultation.state != S.QUEUED or (consultation.away_since is not None) == away:
             return False
-        consultation.away_since = timezone.now() if away else None
+        consultation.away_since = (since or timezone.now()) if away else None
         if not away:
             consultation.last_seen_at = timezone.now()
         consultation.save(update_fields=["away_since", "last_seen_at"])
@@ -265,9 +266,10 @@ def page_back(consultation_id: int) -> bool:
     return _set_away(consultation_id, away=False)
 
 
-def page_gone(consultation_id: int) -> bool:
-    """The last page of a waiting person has closed; the grace period starts."""
-    return _set_away(consultation_id, away=True)
+def page_gone(consultation_id: int, since: datetime | None = None) -> bool:
+    """The last page of a waiting person has closed (or went silent at `since`); the grace
+    period starts."""
+    return _set_away(consultation_id, away=True, since=since)
 
 
 def pages_open(consultation_ids: list[int]) -> None:
@@ -291,8 +293,8 @@ def abandon_stale(now: datetime | None = None) -> int:
     silent = Consultation.objects.filter(
         state=S.QUEUED, away_since__isnull=True, last_seen_at__lt=now - silent_after()
     )
-    for pk in list(silent.values_list("pk", flat=True)):
-        page_gone(pk)
+    for pk, last_seen_at in list(silent.values_list("pk", "last_seen_at")):
+        page_gone(pk, since=last_seen_at)
     limit = now - timedelta(seconds=settings.QUEUE_GRACE_SECONDS)
     count = 0
     stale = Consultation.objects.filter(state=S.QUEUED, away_since__lt=limit)

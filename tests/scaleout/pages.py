@@ -13,7 +13,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from kontaktlaege.consultations.sockets import CLOSE_UNAUTHORISED
+from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED
 
 from .conftest import Browser
 

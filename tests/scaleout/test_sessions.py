@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kontaktlaege.accounts.session_watch import CLOSE_SESSION_ENDED
+from kontaktlaege.live.session_watch import CLOSE_SESSION_ENDED
 
 from .conftest import Browser, Cluster, RedisServer, start_cluster
 from .pages import WAIT, Page

@@ -60,10 +60,11 @@ async def refused(base: str, path: str, cookie: str) -> bool:
 
 
 def db_state() -> tuple:
-    """What no socket message may change (heartbeat stamps aside)."""
+    """What no socket message may change. The room's sequence number is left out: a waiting
+    page closed and opened again (policy closes here) moves it as presence."""
     return (
         list(Consultation.objects.order_by("pk").values_list("pk", "state", "seq", "reason")),
-        list(WaitingRoom.objects.order_by("pk").values_list("pk", "mode", "seq")),
+        list(WaitingRoom.objects.order_by("pk").values_list("pk", "mode")),
         Message.objects.count(),
         AuditEntry.objects.count(),
     )
