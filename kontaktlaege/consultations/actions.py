@@ -73,7 +73,10 @@ def join_queue(
     reason: str,
     citizen: CitizenOnBehalf | None = None,
     consent_given: bool = False,
+    submit_token: str | None = None,
 ) -> Consultation:
+    """Queue a consultation. `submit_token`: the draft's one-time token; a draft already
+    queued gives back its consultation (a double tap queues once)."""
     clinic: Clinic = ydernummer.clinic
     if not clinic.offers_video:
         raise ActionError(_("Lægen tilbyder ikke videokonsultation."))
@@ -81,6 +84,11 @@ def join_queue(
         raise ActionError(_("Borgerens samtykke (tro- og love-erklæring) mangler."))
     with transaction.atomic():
         room = _lock_room(clinic.pk)
+        # Under the room's lock, so a concurrent submit of the same draft waits for this one;
+        # the column's unique constraint holds even without it.
+        queued = queued_from(employee, submit_token)
+        if queued is not None:
+            return queued
         if not room.is_open():
             raise ActionError(
                 _("Lægens venteværelse er lukket lige nu. Ring til klinikken på %(phone)s.")
@@ -97,6 +105,7 @@ def join_queue(
             employee_workplace=employee.workplace,
             reason=reason,
             consent_given=consent_given,
+            submit_token=submit_token or None,
             queued_at=timezone.now(),
             last_seen_at=timezone.now(),
             seq=1,
@@ -121,6 +130,13 @@ def join_queue(
         )
         _bump_room(room, consultation)
     return consultation
+
+
+def queued_from(employee: User, submit_token: str | None) -> Consultation | None:
+    """The employee's consultation queued from the draft with this token, if any."""
+    if not submit_token:
+        return None
+    return Consultation.objects.filter(employee=employee, submit_token=submit_token).first()
 
 
 def _clinic_transition(

@@ -161,6 +161,9 @@ class Consultation(models.Model):
     # away longer than the grace period loses the place in the queue.
     last_seen_at = models.DateTimeField(null=True, blank=True)
     away_since = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the employee's draft this consultation was queued from: a
+    # repeated submit of the same draft finds this row instead of queueing again.
+    submit_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("konsultation")

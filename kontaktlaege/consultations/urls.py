@@ -8,6 +8,7 @@ urlpatterns = [
     path("medarbejder/borger/", views.citizen, name="citizen"),
     path("medarbejder/ydernummer/", views.by_ydernummer, name="by_ydernummer"),
     path("medarbejder/aarsag/", views.reason, name="reason"),
+    path("medarbejder/fortryd/", views.discard_draft, name="discard_draft"),
     path("medarbejder/log-borger-ud/", views.log_out_citizen, name="log_out_citizen"),
     path("konsultation/<int:pk>/", views.consultation, name="consultation"),
     path("konsultation/<int:pk>/annuller/", views.cancel, name="cancel"),

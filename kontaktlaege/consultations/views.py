@@ -2,6 +2,7 @@
 who may do it and call an action; the actions change state."""
 
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -53,6 +54,11 @@ def _done(request: HttpRequest, to: str, error: str = "", status: int = 400) -> 
     if error:
         messages.error(request, error)
     return redirect(to)
+
+
+def _start_draft(request: HttpRequest, **draft: object) -> None:
+    """Keep the call being prepared in the session, with a one-time token for its submit."""
+    request.session[DRAFT] = {**draft, "token": secrets.token_urlsafe(24)}
 
 
 def _form_errors(form: object) -> str:
@@ -114,12 +120,13 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     clinic=found.ydernummer.clinic,
                     detail={"consent": True},
                 )
-                request.session[DRAFT] = {
-                    "kind": Consultation.Kind.ON_BEHALF,
-                    "cpr": cprlib.encrypt(cpr),
-                    "name": found.name,
-                    "ydernummer": found.ydernummer.pk,
-                }
+                _start_draft(
+                    request,
+                    kind=Consultation.Kind.ON_BEHALF,
+                    cpr=cprlib.encrypt(cpr),
+                    name=found.name,
+                    ydernummer=found.ydernummer.pk,
+                )
                 return redirect("videocheck:device_check")
     return render(request, "consultations/citizen.html", {"form": form})
 
@@ -130,10 +137,7 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ydernummer: Ydernummer = form.cleaned_data["ydernummer"]
         if "confirm" in request.POST:
-            request.session[DRAFT] = {
-                "kind": Consultation.Kind.WITHOUT_CITIZEN,
-                "ydernummer": ydernummer.pk,
-            }
+            _start_draft(request, kind=Consultation.Kind.WITHOUT_CITIZEN, ydernummer=ydernummer.pk)
             return redirect("videocheck:device_check")
         return render(
             request,
@@ -145,7 +149,14 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
 
 @verified_required(EMPLOYEE)
 def reason(request: HttpRequest) -> HttpResponse:
+    # The session first: a draft gone from it was queued (and committed) already.
     draft = request.session.get(DRAFT)
+    if request.method == "POST":
+        queued = actions.queued_from(_user(request), request.POST.get("draft_token"))
+        if queued is not None:  # a repeated submit: to the page of the one it queued
+            if draft and draft.get("token") == queued.submit_token:
+                request.session.pop(DRAFT, None)
+            return redirect("consultations:consultation", pk=queued.pk)
     if not draft:
         return redirect("consultations:employee_start")
     ydernummer = get_object_or_404(
@@ -165,6 +176,7 @@ def reason(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 citizen=citizen_data,
                 consent_given=citizen_data is not None,
+                submit_token=draft.get("token"),
             )
         except actions.ActionError as exc:
             form.add_error(None, str(exc))
@@ -216,16 +228,31 @@ def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, reverse("consultations:consultation", args=[pk]))
 
 
-@require_POST
-@verified_required(EMPLOYEE)
-def log_out_citizen(request: HttpRequest) -> HttpResponse:
-    """ "Log borger ud": nothing of the citizen stays in the session or the browser."""
+def _forget_citizen(request: HttpRequest) -> HttpResponse:
+    """Nothing of the citizen stays in the session or the browser; back to the start page."""
     request.session.pop(DRAFT, None)
     record("citizen_logged_out", actor=_user(request))
-    messages.success(request, _("Borgeren er logget ud af enheden."))
     response = redirect("consultations:employee_start")
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+@require_POST
+@verified_required(EMPLOYEE)
+def log_out_citizen(request: HttpRequest) -> HttpResponse:
+    """ "Log borger ud"."""
+    messages.success(request, _("Borgeren er logget ud af enheden."))
+    return _forget_citizen(request)
+
+
+@require_POST
+@verified_required(EMPLOYEE)
+def discard_draft(request: HttpRequest) -> HttpResponse:
+    """ "Fortryd" before the queue: on a shared tablet the citizen is forgotten too."""
+    draft = request.session.get(DRAFT) or {}
+    if draft.get("name"):
+        messages.success(request, _("Fortrudt. Borgeren er logget ud af enheden."))
+    return _forget_citizen(request)
 
 
 # --- clinic ---------------------------------------------------------------------------------
