@@ -138,7 +138,7 @@ def test_without_cpr_rejected_with_message(world: World, person: NewPerson) -> N
     expect(entry.locator(".kind")).to_have_text("Medarbejder uden borger")
     expect(entry.locator(".employee")).to_have_text("Mette Sørensen")
     expect(entry.locator(".reason")).to_have_text("Aftalt opfølgning på plejeplan")
-    entry.get_by_placeholder("Besked ved afvisning (valgfri)").fill("Ring til mig i morgen kl. 8")
+    entry.get_by_label("Besked ved afvisning (valgfri)").fill("Ring til mig i morgen kl. 8")
     entry.get_by_role("button", name="Afvis").click()
     expect(entry).to_have_count(0)
 
