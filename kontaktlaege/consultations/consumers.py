@@ -84,7 +84,9 @@ class WaitingRoomConsumer(LiveSocket):
         await self.catch_up(event["seq"])
 
     def polled(self, seq: int) -> None:
-        if seq > self.sent_seq:
+        if self.silent():
+            self.spawn(self.close())
+        elif seq > self.sent_seq:
             self.spawn(self.catch_up(seq))
 
     async def handle(self, content: dict[str, Any]) -> None:
@@ -164,7 +166,9 @@ class ConsultationConsumer(LiveSocket):
         return self.sent is not None and (seq > self.sent[0] or room_seq > self.room_seen)
 
     def polled(self, value: tuple[int, int]) -> None:
-        if self._behind_the_database(value):
+        if self.silent():  # the person is away: the clean-up tells the clinic
+            self.spawn(self.close())
+        elif self._behind_the_database(value):
             self.spawn(self.send_snapshot(only_if_changed=True))
 
     async def queue_hint(self, event: dict[str, Any]) -> None:

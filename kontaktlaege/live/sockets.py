@@ -40,6 +40,7 @@ class LiveSocket(AsyncWebsocketConsumer):
         self._bucket = float(settings.WS_MAX_MESSAGES_PER_SECOND)
         self._bucket_at = time.monotonic()
         self._bad = 0
+        self.heard_at = time.monotonic()
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -120,6 +121,11 @@ class LiveSocket(AsyncWebsocketConsumer):
         if self._bad >= self.max_bad_messages:
             await self.close(code=CLOSE_POLICY)
 
+    def silent(self) -> bool:
+        """Nothing heard for two heartbeats and a margin: the client is gone although its
+        socket never closed (a lost network keeps a connection half-open for minutes)."""
+        return time.monotonic() - self.heard_at > 2 * settings.HEARTBEAT_SECONDS + 5
+
     def heartbeat_due(self, client_is_current: bool) -> bool:
         """Whether a ping should check the database. Real pages ping every
         HEARTBEAT_SECONDS; a client pinging faster while up to date just gets a pong, so a
@@ -142,6 +148,7 @@ class LiveSocket(AsyncWebsocketConsumer):
         return True
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.heard_at = time.monotonic()
         if not self._allow():
             log.warning("socket flood: closing %s", type(self).__name__)
             await self.close(code=CLOSE_POLICY)
