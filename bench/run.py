@@ -264,7 +264,10 @@ def baseline_server(port: int, db_path: str = "") -> None:
             pages[clinic].discard(ws)
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", port, ping_interval=None, max_queue=64):
+        # No per-message compression, as the product's server: like for like per connection.
+        async with serve(
+            handler, "127.0.0.1", port, ping_interval=None, max_queue=64, compression=None
+        ):
             await asyncio.Future()
 
     asyncio.run(main())
