@@ -1,20 +1,15 @@
 """Who may be in a call and the roster of who is: the rules the call socket and the pages
-share. Everything here is synchronous database work."""
+share. Reads only; every change goes through actions.py."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
-from kontaktlaege.audit.log import record
 from kontaktlaege.consultations.models import Consultation
 
 from .models import CallMember, Invite
@@ -23,6 +18,11 @@ MAX_PARTICIPANTS = 4
 GUEST_SESSION_KEY = "video_guest"
 INVITE_SALT = "kontaktlaege.video.invite"
 S = Consultation.State
+
+
+def call_group(consultation_id: int) -> str:
+    """The channel layer group of a call's sockets."""
+    return f"video-{consultation_id}"
 
 
 def grace_seconds() -> int:
@@ -46,7 +46,7 @@ def role_labels() -> dict[str, str]:
     return {"doctor": _("Læge"), "employee": _("Medarbejder"), "guest": _("Pårørende/tolk")}
 
 
-def _role(principal: Principal, consultation: Consultation) -> tuple[str, str] | None:
+def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str] | None:
     """(role, display name) of the principal in this consultation, or None if not allowed."""
     user = principal.user
     if user is not None:
@@ -70,7 +70,8 @@ def guest_principal(session: Any, consultation_id: int) -> Principal | None:
     return Principal(key=f"guest:{data['invite']}", invite_id=data["invite"])
 
 
-def _grace() -> timedelta:
+def grace_period() -> timedelta:
+    """How long the place of a participant whose socket dropped is kept."""
     return timedelta(seconds=grace_seconds())
 
 
@@ -104,47 +105,6 @@ def member_info(member: CallMember) -> dict[str, Any]:
     }
 
 
-def join(principal: Principal, consultation_id: int, peer_id: str, channel: str) -> str:
-    """Add (or re-attach) the participant. Returns "ok", "forbidden", "inactive" or "full"."""
-    with transaction.atomic():
-        consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
-        if consultation is None:
-            return "forbidden"
-        role = _role(principal, consultation)
-        if role is None:
-            return "forbidden"
-        if consultation.state != S.ADMITTED:
-            return "inactive"
-        members = CallMember.objects.filter(consultation=consultation)
-        members.filter(away_since__lt=timezone.now() - _grace()).delete()
-        existing = members.filter(peer_id=peer_id).first()
-        if existing is not None:
-            if existing.principal != principal.key:
-                return "forbidden"
-            existing.channel_name, existing.away_since = channel, None
-            existing.seen_at = timezone.now()
-            existing.save(update_fields=["channel_name", "away_since", "seen_at"])
-            return "ok"
-        if members.count() >= MAX_PARTICIPANTS:
-            return "full"
-        CallMember.objects.create(
-            consultation=consultation,
-            peer_id=peer_id,
-            principal=principal.key,
-            role=role[0],
-            name=role[1],
-            channel_name=channel,
-        )
-    record(
-        "video_joined",
-        actor=principal.user,
-        clinic=consultation.clinic,
-        consultation=consultation,
-        detail={"role": role[0]},
-    )
-    return "ok"
-
-
 def may_signal(principal: Principal, consultation_id: int, channel: str) -> str:
     """Checked before every relayed message: "ok", "ended" or "forbidden"."""
     consultation = Consultation.objects.filter(pk=consultation_id).first()
@@ -154,7 +114,7 @@ def may_signal(principal: Principal, consultation_id: int, channel: str) -> str:
         principal = Principal(key=principal.key, user=user) if user else principal
         if user is None:
             return "forbidden"
-    if consultation is None or _role(principal, consultation) is None:
+    if consultation is None or role_of(principal, consultation) is None:
         return "forbidden"
     if consultation.state != S.ADMITTED:
         return "ended"
@@ -175,72 +135,18 @@ def channel_of(consultation_id: int, peer_id: str) -> str:
     )
 
 
-def away(consultation_id: int, peer_id: str, channel: str) -> bool:
-    """The socket dropped; the place is kept for the grace period. False if a newer socket
-    of the same peer has already taken over."""
-    return bool(
-        CallMember.objects.filter(
-            consultation_id=consultation_id, peer_id=peer_id, channel_name=channel
-        ).update(channel_name="", away_since=timezone.now())
-    )
-
-
 def silent_after() -> timedelta:
     """A participant unheard this long is away although its socket never closed: the server
     process holding that socket died (the page itself pings every HEARTBEAT_SECONDS)."""
     return timedelta(seconds=3 * settings.HEARTBEAT_SECONDS + 5)
 
 
-@dataclass(frozen=True)
-class Heartbeat:
-    back: bool  # this participant had been taken for away and is not
-    gone: list[str]  # others now taken for away: their heartbeats stopped
-
-
-def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
-    """A participant's ping: it is alive; and whoever in the call has gone silent is away.
-    The sockets of a dead process never close, so the survivors' heartbeats find them.
-    Usually only a read: writes only for one back from away or someone gone silent."""
-    now = timezone.now()
-    members = CallMember.objects.filter(consultation_id=consultation_id)
-    everyone = list(members.values_list("pk", "peer_id", "channel_name", "away_since", "seen_at"))
-    mine = [(pk, away) for pk, p, c, away, _s in everyone if p == peer_id and c == channel]
-    back = any(away is not None for _pk, away in mine)
-    if back:
-        members.filter(peer_id=peer_id, channel_name=channel).update(seen_at=now, away_since=None)
-    elif mine:
-        members.filter(pk__in=[pk for pk, _away in mine]).update(seen_at=now)
-    limit = now - silent_after()
-    gone = []
-    for _pk, other, _c, away_since, seen_at in everyone:
-        if other == peer_id or away_since is not None or seen_at >= limit:
-            continue
-        # The same test in the update: it may have been heard from meanwhile.
-        silent = members.filter(peer_id=other, away_since__isnull=True, seen_at__lt=limit)
-        if silent.update(away_since=F("seen_at")):
-            gone.append(other)
-    return Heartbeat(back=back, gone=gone)
-
-
-def leave(consultation_id: int, peer_id: str) -> None:
-    CallMember.objects.filter(consultation_id=consultation_id, peer_id=peer_id).delete()
-
-
 # --- invitations ----------------------------------------------------------------------------
 
 
-def create_invite(staff: User, consultation: Consultation) -> tuple[Invite, str]:
-    invite = Invite.objects.create(
-        consultation=consultation,
-        created_by=staff,
-        nonce=secrets.token_urlsafe(16),
-        expires_at=timezone.now() + timedelta(seconds=invite_ttl()),
-    )
-    record(
-        "video_invite_created", actor=staff, clinic=consultation.clinic, consultation=consultation
-    )
-    token = signing.dumps({"i": invite.pk, "n": invite.nonce}, salt=INVITE_SALT)
-    return invite, token
+def invite_token(invite: Invite) -> str:
+    """The signed token of an invitation's link (the link carries no other secret)."""
+    return signing.dumps({"i": invite.pk, "n": invite.nonce}, salt=INVITE_SALT)
 
 
 def invite_from_token(token: str) -> Invite | None:
@@ -259,17 +165,3 @@ def invite_from_token(token: str) -> Invite | None:
     if invite is None or not invite.is_usable:
         return None
     return invite
-
-
-def use_invite(invite: Invite, guest_name: str) -> bool:
-    """Mark the invitation used; False if someone else used it first."""
-    used = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).update(
-        used_at=timezone.now(), guest_name=guest_name
-    )
-    if used:
-        record(
-            "video_invite_used",
-            clinic=invite.consultation.clinic,
-            consultation=invite.consultation,
-        )
-    return bool(used)

@@ -13,15 +13,12 @@ from kontaktlaege.live.database import on_database
 from kontaktlaege.live.signin import verified_user
 from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED, LiveSocket
 
-from . import calls, signaling
+from . import actions, calls, signaling
+from .actions import JoinResult, LeaveReason
 from .turn import ice_servers
 
 CLOSE_ENDED = 4004
 CLOSE_FULL = 4009
-
-
-def call_group(consultation_id: int) -> str:
-    return f"video-{consultation_id}"
 
 
 async def _principal(scope: dict[str, Any], consultation_id: int) -> calls.Principal | None:
@@ -49,22 +46,23 @@ class CallConsumer(LiveSocket):
             await self.close(code=CLOSE_UNAUTHORISED)
             return
         self.principal, self.peer_id = principal, peer_id
-        self.group = call_group(self.consultation_id)
-        # Join the groups first, so no arrival after our roster read is missed.
+        self.group = calls.call_group(self.consultation_id)
+        # Join the groups first, so no arrival after our roster read is missed. The join tells
+        # the others on commit.
         await self.join_group(self.group)
         await self.join_group(consultation_group(self.consultation_id))
-        result = await on_database(calls.join)(
+        result = await on_database(actions.join)(
             principal, self.consultation_id, peer_id, self.channel_name
         )
-        if result == "forbidden":
+        if result == JoinResult.FORBIDDEN:
             await self._discard()
             await self.close(code=CLOSE_UNAUTHORISED)
             return
         await self.accept()
-        if result == "inactive":
+        if result == JoinResult.INACTIVE:
             await self._ended(_("Videoopkaldet er ikke i gang."))
             return
-        if result == "full":
+        if result == JoinResult.FULL:
             await self.send_json(
                 {"type": "full", "message": _("Opkaldet er fuldt (højst 4 deltagere).")}
             )
@@ -73,7 +71,6 @@ class CallConsumer(LiveSocket):
             return
         self.joined = True
         await self.send_roster()
-        await self._announce("joined")
 
     async def _discard(self) -> None:
         for group in self.groups_joined:
@@ -81,34 +78,12 @@ class CallConsumer(LiveSocket):
         self.groups_joined = []
 
     async def left(self) -> None:
+        """The socket ended without hanging up: the place is kept for the grace period."""
         if self.joined:
             self.joined = False
-            if await on_database(calls.away)(self.consultation_id, self.peer_id, self.channel_name):
-                await self._announce("away")
-
-    async def _heartbeat(self) -> None:
-        beat = await on_database(calls.heartbeat)(
-            self.consultation_id, self.peer_id, self.channel_name
-        )
-        if beat.back:
-            await self._announce("joined")
-        for peer_id in beat.gone:
-            await self._announce("away", peer_id)
-
-    async def _announce(self, event: str, peer_id: str = "") -> None:
-        """Tell the call that this participant (or `peer_id`) joined, is away or left."""
-        message: dict[str, Any] = {"type": "video.peer", "event": event}
-        if event == "joined":
-            member = await on_database(
-                lambda: calls.CallMember.objects.get(
-                    consultation_id=self.consultation_id, peer_id=self.peer_id
-                )
-            )()
-            message["peer"] = calls.member_info(member)
-            message["channel"] = member.channel_name  # for the others' consumers only
-        else:
-            message["peer"] = {"id": peer_id or self.peer_id}
-        await self.channel_layer.group_send(self.group, message)
+            await on_database(actions.mark_away)(
+                self.consultation_id, self.peer_id, self.channel_name
+            )
 
     async def send_roster(self) -> None:
         roster = await on_database(calls.roster)(self.consultation_id, self.peer_id)
@@ -124,17 +99,18 @@ class CallConsumer(LiveSocket):
             }
         )
 
-    async def _leave(self, code: int = 1000) -> None:
+    async def _leave(self, reason: LeaveReason, code: int = 1000) -> None:
         self.joined = False
-        await on_database(calls.leave)(self.consultation_id, self.peer_id)
-        await self._announce("left")
+        await on_database(actions.leave)(self.principal, self.consultation_id, self.peer_id, reason)
         await self._discard()
         await self.close(code=code)
 
     async def _ended(self, text: str = "") -> None:
         if self.joined:
             self.joined = False
-            await on_database(calls.leave)(self.consultation_id, self.peer_id)
+            await on_database(actions.leave)(
+                self.principal, self.consultation_id, self.peer_id, LeaveReason.ENDED
+            )
         text = text or _("Konsultationen er afsluttet.")
         await self.send_json({"type": "ended", "message": text})
         await self._discard()
@@ -180,7 +156,10 @@ class CallConsumer(LiveSocket):
         if kind == "ping":
             await self.send_json({"type": "pong", "seq": content.get("seq")})
             if self.joined and self.heartbeat_due(client_is_current=True):
-                await self._heartbeat()
+                # Tells the call on commit who is back or gone silent.
+                await on_database(actions.heartbeat)(
+                    self.consultation_id, self.peer_id, self.channel_name
+                )
             return
         allowed = await on_database(calls.may_signal)(
             self.principal, self.consultation_id, self.channel_name
@@ -189,13 +168,13 @@ class CallConsumer(LiveSocket):
             await self._ended()
             return
         if allowed != "ok":
-            await self._leave(code=CLOSE_UNAUTHORISED)
+            await self._leave(LeaveReason.REFUSED, code=CLOSE_UNAUTHORISED)
             return
         if kind == "leave":
             if set(content) != {"type"}:
                 await self.error(_("Ugyldig signaleringsbesked."))
                 return
-            await self._leave()
+            await self._leave(LeaveReason.LEFT)
             return
         try:
             message = signaling.parse(content)

@@ -5,7 +5,6 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -13,7 +12,7 @@ from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations.models import Consultation
 
-from . import calls
+from . import actions, calls
 
 CLINIC = User.Kind.CLINIC
 
@@ -57,9 +56,10 @@ def clinic_call(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required(CLINIC)
 def create_invite(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _clinic_consultation(request, pk)
-    if consultation.state != Consultation.State.ADMITTED:
-        return JsonResponse({"error": _("Konsultationen er ikke i gang.")}, status=409)
-    invite, token = calls.create_invite(request.user, consultation)  # type: ignore[arg-type]
+    try:
+        invite, token = actions.create_invite(request.user, consultation)  # type: ignore[arg-type]
+    except actions.ActionError as error:
+        return JsonResponse({"error": str(error)}, status=409)
     url = request.build_absolute_uri(reverse("video:guest_join", args=[token]))
     return JsonResponse({"url": url, "expires_at": invite.expires_at.isoformat()})
 
@@ -71,7 +71,7 @@ def guest_join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "video/invite_invalid.html", status=410)
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not calls.use_invite(invite, form.cleaned_data["name"]):
+        if not actions.use_invite(invite, form.cleaned_data["name"]):
             return render(request, "video/invite_invalid.html", status=410)
         request.session[calls.GUEST_SESSION_KEY] = {
             "invite": invite.pk,

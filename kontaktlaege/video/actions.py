@@ -1,0 +1,221 @@
+"""Every change of a call goes through here: one transaction that checks the rules, writes
+the roster or the invitation, audits, and tells the call's sockets once it has committed."""
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kontaktlaege.accounts.models import User
+from kontaktlaege.audit.log import record
+from kontaktlaege.consultations.actions import ActionError
+from kontaktlaege.consultations.models import Consultation
+from kontaktlaege.live.layer import send_hint
+
+from . import calls
+from .models import CallMember, Invite
+
+S = Consultation.State
+
+
+class JoinResult(enum.Enum):
+    JOINED = "joined"  # a new place in the call
+    REJOINED = "rejoined"  # the same participant's place, now on this socket
+    FORBIDDEN = "forbidden"
+    INACTIVE = "inactive"  # the consultation is not running
+    FULL = "full"
+
+
+class LeaveReason(enum.Enum):
+    LEFT = "left"  # the participant hung up
+    REFUSED = "refused"  # no longer allowed in the call
+    ENDED = "ended"  # the consultation ended
+    EXPIRED = "expired"  # away longer than the grace period
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    back: bool  # this participant had been taken for away and is not
+    gone: list[str]  # others now taken for away: their heartbeats stopped
+
+
+def _tell_call(consultation_id: int, event: str, peer: dict[str, Any], channel: str = "") -> None:
+    """On commit, tell the call's sockets that a participant joined, is away or left."""
+    message: dict[str, Any] = {"type": "video.peer", "event": event, "peer": peer}
+    if event == "joined":
+        message["channel"] = channel  # for the others' consumers only
+    group = calls.call_group(consultation_id)
+    transaction.on_commit(lambda: send_hint(group, message))
+
+
+def _tell_joined(member: CallMember) -> None:
+    _tell_call(member.consultation_id, "joined", calls.member_info(member), member.channel_name)
+
+
+def _record_left(
+    member: CallMember, consultation: Consultation, actor: User | None, reason: LeaveReason
+) -> None:
+    record(
+        "video_left",
+        actor=actor,
+        clinic=consultation.clinic_id,
+        consultation=consultation,
+        detail={"role": member.role, "reason": reason.value},
+    )
+
+
+def join(
+    principal: calls.Principal, consultation_id: int, peer_id: str, channel: str
+) -> JoinResult:
+    """Add the participant to the call, or move its place to this socket. Places left away
+    past the grace period are given up first, so they do not count against the limit."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if consultation is None:
+            return JoinResult.FORBIDDEN
+        role = calls.role_of(principal, consultation)
+        if role is None:
+            return JoinResult.FORBIDDEN
+        if consultation.state != S.ADMITTED:
+            return JoinResult.INACTIVE
+        members = CallMember.objects.filter(consultation=consultation)
+        expired = members.filter(away_since__lt=timezone.now() - calls.grace_period())
+        for member in expired:
+            member.delete()
+            _record_left(member, consultation, None, LeaveReason.EXPIRED)
+        existing = members.filter(peer_id=peer_id).first()
+        if existing is not None:
+            if existing.principal != principal.key:
+                return JoinResult.FORBIDDEN
+            existing.channel_name, existing.away_since = channel, None
+            existing.seen_at = timezone.now()
+            existing.save(update_fields=["channel_name", "away_since", "seen_at"])
+            _tell_joined(existing)
+            return JoinResult.REJOINED
+        if members.count() >= calls.MAX_PARTICIPANTS:
+            return JoinResult.FULL
+        member = CallMember.objects.create(
+            consultation=consultation,
+            peer_id=peer_id,
+            principal=principal.key,
+            role=role[0],
+            name=role[1],
+            channel_name=channel,
+        )
+        record(
+            "video_joined",
+            actor=principal.user,
+            clinic=consultation.clinic_id,
+            consultation=consultation,
+            detail={"role": role[0]},
+        )
+        _tell_joined(member)
+    return JoinResult.JOINED
+
+
+def leave(
+    principal: calls.Principal,
+    consultation_id: int,
+    peer_id: str,
+    reason: LeaveReason = LeaveReason.LEFT,
+) -> bool:
+    """Give up the participant's place. The others are told, except when the consultation
+    ended (every socket of the call is closing). False if it had no place."""
+    with transaction.atomic():
+        member = (
+            CallMember.objects.select_related("consultation")
+            .filter(consultation_id=consultation_id, peer_id=peer_id)
+            .first()
+        )
+        if member is None:
+            return False
+        member.delete()
+        _record_left(member, member.consultation, principal.user, reason)
+        if reason != LeaveReason.ENDED:
+            _tell_call(consultation_id, "left", {"id": peer_id})
+    return True
+
+
+def mark_away(consultation_id: int, peer_id: str, channel: str) -> bool:
+    """The socket dropped; the place is kept for the grace period. False if a newer socket
+    of the same peer has already taken over. Not audited: the place is unchanged."""
+    with transaction.atomic():
+        away = CallMember.objects.filter(
+            consultation_id=consultation_id, peer_id=peer_id, channel_name=channel
+        ).update(channel_name="", away_since=timezone.now())
+        if away:
+            _tell_call(consultation_id, "away", {"id": peer_id})
+    return bool(away)
+
+
+def heartbeat(consultation_id: int, peer_id: str, channel: str) -> Heartbeat:
+    """A participant's ping: it is alive; and whoever in the call has gone silent is away.
+    The sockets of a dead process never close, so the survivors' heartbeats find them."""
+    now = timezone.now()
+    limit = now - calls.silent_after()
+    members = CallMember.objects.filter(consultation_id=consultation_id)
+    with transaction.atomic():
+        everyone = list(members.values_list("peer_id", "channel_name", "away_since", "seen_at"))
+        mine = members.filter(peer_id=peer_id, channel_name=channel)
+        back = False
+        if any(p == peer_id and c == channel and a is not None for p, c, a, _s in everyone):
+            back = bool(mine.filter(away_since__isnull=False).update(seen_at=now, away_since=None))
+        else:
+            # A participant taken for away meanwhile stays away: its next heartbeat brings it
+            # back, announced.
+            mine.filter(away_since__isnull=True).update(seen_at=now)
+        if back:
+            _tell_joined(mine.get())
+        gone = []
+        for other, _c, away_since, seen_at in everyone:
+            if other == peer_id or away_since is not None or seen_at >= limit:
+                continue
+            # The same test in the update: the row may have changed since the read.
+            silent = members.filter(peer_id=other, away_since__isnull=True, seen_at__lt=limit)
+            if silent.update(away_since=F("seen_at")):
+                gone.append(other)
+                _tell_call(consultation_id, "away", {"id": other})
+    return Heartbeat(back=back, gone=gone)
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+def create_invite(staff: User, consultation: Consultation) -> tuple[Invite, str]:
+    """A one-time link for a relative or interpreter, while the consultation is running."""
+    with transaction.atomic():
+        current = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if not staff.is_clinic_staff or current.clinic_id != staff.clinic_id:
+            raise Consultation.DoesNotExist
+        if current.state != S.ADMITTED:
+            raise ActionError(_("Konsultationen er ikke i gang."))
+        invite = Invite.objects.create(
+            consultation=current,
+            created_by=staff,
+            nonce=secrets.token_urlsafe(16),
+            expires_at=timezone.now() + timedelta(seconds=calls.invite_ttl()),
+        )
+        record("video_invite_created", actor=staff, clinic=current.clinic_id, consultation=current)
+    return invite, calls.invite_token(invite)
+
+
+def use_invite(invite: Invite, guest_name: str) -> bool:
+    """Mark the invitation used; False if it was used first, has expired or the consultation
+    is no longer running."""
+    with transaction.atomic():
+        used = Invite.objects.filter(
+            pk=invite.pk,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            consultation__state=S.ADMITTED,
+        ).update(used_at=timezone.now(), guest_name=guest_name)
+        if used:
+            consultation = invite.consultation
+            record("video_invite_used", clinic=consultation.clinic_id, consultation=consultation)
+    return bool(used)
