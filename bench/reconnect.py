@@ -2,7 +2,7 @@
 page shows what changed while it was gone (PRODUCT §5: within 5 s of a 10 s drop).
 
 A doctor's waiting room is open in real Chromium, reaching the server through a TCP proxy
-on loopback (tests.loopback.FlakyLink). The proxy drops the network for 10 s in one of three
+on loopback (tests.support.loopback.FlakyLink). The proxy drops the network for 10 s in one of three
 ways; meanwhile an employee joins the queue. Measured from the moment the network is back
 until the page shows the new entry, without a reload. Baseline, in the same run: a second
 page that is simply reloaded when the network is back (what a person would do), timed
@@ -12,7 +12,7 @@ from its reload.
   online events) and the open connection is lost for good (a new address);
 - "proxy genstarter": connections are closed and new ones refused;
 - "lydløst tab": the connection dies without a sign (a NAT or firewall forgot it): only
-  the page's own heartbeat (every 15 s, answer within 5 s) can notice.
+  the page's own heartbeat (every 10 s, answer within 3 s) can notice.
 
     .venv/bin/python bench/reconnect.py [--rounds 3] [--drop 10]
 """

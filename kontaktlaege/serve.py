@@ -1,11 +1,8 @@
 """`python -m kontaktlaege.serve`: one server process of the product, pages and sockets.
 
 uvicorn on uvloop, with httptools for HTTP and the `websockets` library's sans-I/O protocol for
-the sockets: the parts the benchmark's baselines stand on. Against daphne (Twisted, autobahn),
-alternating runs at 1,000 and 5,000 pages had more joins per second, heartbeats answered
-several times sooner and less memory per socket (docs/performance.md). The options that
-matter for the product are set here, once, for `make run`, the systemd units, the tests and
-the benchmark alike."""
+the sockets. The options that matter for the product are set here, once, for `make run`, the
+systemd units, the tests and the benchmark alike."""
 
 import argparse
 import os

@@ -54,9 +54,8 @@ def send_hint(group: str, message: dict[str, Any]) -> None:
 
 class ProcessChannelLayer(InMemoryChannelLayer):
     """Channels' in-memory layer, sweeping expired messages and memberships at most once per
-    `sweep_seconds` instead of on every send and receive: the sweep walks every open socket,
-    which made fan-out quadratic (p99 5 s at 5,000 sockets in bench/). Relies on channels
-    calling `_clean_expired` from `receive` and `group_send` (tests/live/test_layer.py)."""
+    `sweep_seconds`: the sweep walks every open socket, so sweeping on every send made fan-out
+    quadratic. Relies on channels calling `_clean_expired` (tests/test_layers.py)."""
 
     sweep_seconds = 5.0
     _swept_at = 0.0

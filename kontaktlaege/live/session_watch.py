@@ -1,15 +1,11 @@
 """Sockets end with their session.
 
-A page's socket is let in once, when it opens (accounts.sockets). The session can end while
-the page stays open: signed out in another tab, the idle lock of a shared tablet, citizen
-mode, a password change, a deactivated account, a removed second-factor device, its expiry.
-Pages would go on showing names and CPR numbers pushed to them. So each server process
-checks the sessions of its open sockets against the database every SESSION_CHECK_SECONDS
-(per 500 sessions one read, one for their users and one for their second-factor devices)
-and closes, with CLOSE_SESSION_ENDED, every socket whose session no longer lets it in; the
-page then reloads and the server shows the sign-in or lock page. Signing out also tells
-every process at once, through the channel layer (a hint, at most once, with a digest of
-the session key, never the key: the check is what makes it certain). The check reads the
+A socket is let in once, when it opens (live.signin), but its session can end while the page
+stays open (signed out elsewhere, the idle lock, citizen mode, a password change, a
+deactivated account, a removed second-factor device, expiry), and the page would go on
+showing people. So each process checks its sockets' sessions every SESSION_CHECK_SECONDS and
+closes, with CLOSE_SESSION_ENDED, those no longer let in; signing out also tells every
+process at once through the layer (a digest of the session key, never the key). It reads the
 `Session` table, so it needs Django's database session engine (the product's)."""
 
 import asyncio
