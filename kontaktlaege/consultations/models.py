@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kontaktlaege.directory import cpr as cprlib
+from kontaktlaege.privacy.fields import EncryptedTextField
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -134,12 +135,12 @@ class Consultation(models.Model):
     employee_role = models.CharField(max_length=100, blank=True)
     employee_workplace = models.CharField(max_length=150, blank=True)
 
-    citizen_name = models.CharField(_("borgers navn"), max_length=200, blank=True)
+    citizen_name = EncryptedTextField(_("borgers navn"), blank=True)
     citizen_cpr_encrypted = models.TextField(blank=True)
     citizen_cpr_hash = models.CharField(max_length=64, blank=True, db_index=True)
     consent_given = models.BooleanField(_("tro- og love-erklæring"), default=False)
-    reason = models.TextField(_("hvad drejer konsultationen sig om"))
-    reject_message = models.TextField(_("besked ved afvisning"), blank=True)
+    reason = EncryptedTextField(_("hvad drejer konsultationen sig om"))
+    reject_message = EncryptedTextField(_("besked ved afvisning"), blank=True)
 
     admitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -201,7 +202,7 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    text = models.TextField()
+    text = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
