@@ -5,8 +5,11 @@ import logging
 import re
 from typing import Any
 
-# ddmmyy-xxxx or ddmmyyxxxx, with a plausible day and month.
-CPR_LIKE = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+# ddmmyyxxxx, or with a hyphen, space, dot or Unicode dash between, and a plausible day and month.
+CPR_LIKE = re.compile(
+    r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}"
+    r"[- .\u00a0\u2010-\u2015\u2212]?\d{4}(?!\d)"
+)
 MASK = "[cpr]"
 _formatter = logging.Formatter()
 

@@ -1,4 +1,5 @@
-"""Server-side enforcement of the idle lock and citizen mode for municipal employees."""
+"""Server-side enforcement of the idle lock and citizen mode, and the privacy headers of every
+page."""
 
 from collections.abc import Callable
 
@@ -64,3 +65,24 @@ class SharedDeviceMiddleware:
             return self.get_response(request)
         sd.touch(session)
         return self.get_response(request)
+
+
+# Camera and microphone for the site itself (the device check and calls), nothing else.
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()"
+)
+
+
+class PrivacyHeadersMiddleware:
+    """No page is kept in a browser's or proxy's cache (they show names, CPR numbers and
+    reasons; static files are served before this), and powerful features stay with the site."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        response["Permissions-Policy"] = PERMISSIONS_POLICY
+        return response
