@@ -12,6 +12,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KL_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)  # the database, its log and the secret key: the owner's only
 
 
 def envbool(name: str, default: str = "False") -> bool:
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kontaktlaege.privacy.middleware.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,7 +192,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "data:", "blob:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        "connect-src": ["'self'"],  # covers the site's own ws:/wss: in current browsers
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'none'"],
@@ -238,6 +240,8 @@ SEQ_POLL_SECONDS = float(os.environ.get("SEQ_POLL_SECONDS", "2"))
 # them at once) is closed within this time.
 SESSION_CHECK_SECONDS = float(os.environ.get("SESSION_CHECK_SECONDS", "15"))
 WS_MAX_MESSAGE_BYTES = envint("WS_MAX_MESSAGE_BYTES", 16 * 1024)
+# Request bodies over this are refused before they are read (kontaktlaege/limits.py).
+MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 WS_MAX_MESSAGES_PER_SECOND = envint("WS_MAX_MESSAGES_PER_SECOND", 50)
 EMBEDDED_SCHEDULER = envbool("KL_EMBEDDED_SCHEDULER")
 
