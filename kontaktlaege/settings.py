@@ -260,11 +260,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"layer_failures": {"()": "kontaktlaege.live.layer.LayerFailureFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "uvicorn.error": {"level": "WARNING"},
+        # Logger filters are not inherited: each channels_redis module's logger by name.
+        "channels_redis.pubsub": {"filters": ["layer_failures"]},
+        "channels_redis.core": {"filters": ["layer_failures"]},
     },
 }
 

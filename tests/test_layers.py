@@ -50,11 +50,26 @@ def test_a_failing_layer_is_logged_once_until_it_works_again(monkeypatch, caplog
 
     broken = Broken()
     monkeypatch.setattr(live_layer, "get_channel_layer", lambda: broken)
+    monkeypatch.setattr(live_layer.layer_health, "failing", False)
     with caplog.at_level(logging.WARNING, logger="kontaktlaege.live.layer"):
         for seq in range(5):
             live_layer.send_hint("clinic-1-staff", {"type": "clinic.hint", "seq": seq})
         broken.failing = False
         live_layer.send_hint("clinic-1-staff", {"type": "clinic.hint", "seq": 5})
     messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 2 and "failing" in messages[0] and "work again" in messages[1]
+    assert len(messages) == 2 and "failing" in messages[0] and "works again" in messages[1]
     assert broken.sent == 1 and not any(r.exc_info for r in caplog.records)
+
+
+def test_the_redis_layers_traceback_a_second_becomes_one_warning(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    """channels_redis's receive task logs a traceback every second while Redis is away."""
+    monkeypatch.setattr(live_layer.layer_health, "failing", False)
+    redis_log = logging.getLogger("channels_redis.pubsub")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            try:
+                raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+            except ConnectionError:
+                redis_log.exception("Unexpected exception in receive task")
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "failing" in caplog.records[0].getMessage() and not caplog.records[0].exc_info

@@ -12,29 +12,41 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 log = logging.getLogger(__name__)
 
 
-class _PushHealth:
-    """One warning when pushes start failing and one when they work again, not a traceback
-    per lost hint (Redis restarting loses hints by the thousand; the poll repairs them)."""
+class LayerHealth:
+    """One warning when the channel layer starts failing and one when it works again, not a
+    traceback per lost hint (Redis restarting loses hints by the thousand; the poll repairs
+    what they announced)."""
 
     def __init__(self) -> None:
         self.failing = False
         self.lock = threading.Lock()
 
-    def failed(self, error: BaseException) -> None:
+    def failed(self, error: BaseException | None) -> None:
         with self.lock:
             if not self.failing:
                 self.failing = True
-                log.warning("pushes are failing (%s); pages catch up through the poll", error)
+                log.warning("the channel layer is failing (%r); pages catch up by the poll", error)
 
     def worked(self) -> None:
         if self.failing:
             with self.lock:
                 if self.failing:
                     self.failing = False
-                    log.warning("pushes work again")
+                    log.warning("the channel layer works again")
 
 
-push_health = _PushHealth()
+layer_health = LayerHealth()
+
+
+class LayerFailureFilter(logging.Filter):
+    """For channels_redis's loggers (settings.LOGGING): its receive task logs a traceback
+    every second while Redis is away; it becomes layer_health's one warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None:
+            return True
+        layer_health.failed(record.exc_info[1])
+        return False
 
 
 def send_hint(group: str, message: dict[str, Any]) -> None:
@@ -47,9 +59,9 @@ def send_hint(group: str, message: dict[str, Any]) -> None:
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception as error:
-        push_health.failed(error)
+        layer_health.failed(error)
     else:
-        push_health.worked()
+        layer_health.worked()
 
 
 class ProcessChannelLayer(InMemoryChannelLayer):

@@ -24,7 +24,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 
 from .database import on_database
-from .layer import send_hint
+from .layer import layer_health, send_hint
 from .per_loop import PerLoop
 from .signin import rule_session_keys, socket_allowed
 
@@ -100,8 +100,8 @@ class SessionWatch:
                     await self._hints(layer, channel)
                 except TimeoutError:
                     pass
-                except Exception:  # the layer is away (Redis restarting): the check still runs
-                    log.warning("session-ended hints interrupted", exc_info=True)
+                except Exception as error:  # the layer is away: the check still runs
+                    layer_health.failed(error)
                     await asyncio.sleep(RELISTEN_SECONDS)
         finally:
             try:

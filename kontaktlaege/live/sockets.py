@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .layer import layer_health
 from .session_watch import session_watch
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,13 @@ class LiveSocket(AsyncWebsocketConsumer):
         """The socket has ended: forget this page wherever it was registered."""
 
     async def join_group(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        """Hints of the group reach this page; while the layer is away (Redis restarting) the
+        page goes without them, and the poll keeps it current."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as error:
+            layer_health.failed(error)
+            return
         self.groups_joined.append(group)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
