@@ -19,13 +19,16 @@ from its reload.
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
-import urllib.parse
+from pathlib import Path
 
-from browserkit import in_thread, launch, prepare, sign_in, start_server
-
-from tests.loopback import FlakyLink
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.browser import chromium  # noqa: E402 - needs the root on the path
+from tests.support.loopback import FlakyLink  # noqa: E402
+from tests.support.server import running, setup_on_sqlite  # noqa: E402
+from tests.support.threads import in_own_thread  # noqa: E402
 
 MODES = {
     "enheden mærker det": ("lose", True),
@@ -51,11 +54,10 @@ def main() -> None:
     parser.add_argument("--drop", type=float, default=10.0, help="seconds without network")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kl-bench-") as tmp:
-        env = prepare(tmp)
-        from playwright.sync_api import sync_playwright
-
+        env = setup_on_sqlite(tmp)
         from kontaktlaege.consultations import actions
-        from tests import factories
+        from tests.support import factories
+        from tests.support.signin import signed_in_page
 
         clinic = factories.ClinicFactory(name="Lægehuset Bench")
         ydernummer = factories.YdernummerFactory(clinic=clinic)
@@ -63,51 +65,48 @@ def main() -> None:
         # Another person of the clinic for the baseline page: one TOTP code signs in once.
         secretary = factories.ClinicStaffFactory(username="bench-sekretaer", clinic=clinic)
         carer = factories.EmployeeFactory(username="bench-carer")
-        server, base_url = start_server(env)
         results = {mode: ([], []) for mode in MODES}  # live page, reloaded page (ms)
-        try:
-            with sync_playwright() as p, FlakyLink(urllib.parse.urlsplit(base_url).port) as link:
-                browser = launch(p)
-                live = sign_in(browser, link.base, gp)
-                # The baseline reaches the server directly: a dead connection kept by the
-                # browser's pool would only measure how long it takes to give up on it.
-                reloaded = sign_in(browser, base_url, secretary)
-                for page in (live, reloaded):
-                    page.goto("/klinik/")
-                    page.wait_for_selector("#connection:text('Live')")
-                for n in range(args.rounds):
-                    for mode, (how, device_notices) in MODES.items():
-                        live.wait_for_selector("#connection:text('Live')", timeout=60_000)
-                        link.cut(how)
-                        if device_notices:
-                            live.context.set_offline(True)
-                        c = in_thread(
-                            lambda: actions.join_queue(carer, ydernummer=ydernummer, reason="Bench")
-                        )
-                        live.evaluate(WATCH, c.pk)
-                        time.sleep(args.drop)
-                        link.restore()
-                        if device_notices:
-                            live.context.set_offline(False)
-                        back = time.time() * 1000
-                        reloaded.reload()
-                        reloaded.wait_for_selector(f'li.entry[data-id="{c.pk}"]')
-                        reload_ms = time.time() * 1000 - back
-                        live.wait_for_function("() => window.klSeenAt > 0", timeout=60_000)
-                        live_ms = live.evaluate("() => window.klSeenAt") - back
-                        results[mode][0].append(live_ms)
-                        results[mode][1].append(reload_ms)
-                        print(
-                            f"  {n + 1}. {mode:<20} side live {live_ms:7.0f} ms, "
-                            f"genindlæst {reload_ms:6.0f} ms",
-                            flush=True,
-                        )
-                        in_thread(lambda pk=c.pk: actions.cancel(carer, pk))
-                        live.wait_for_selector(f'li.entry[data-id="{c.pk}"]', state="detached")
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(10)
+        with (
+            running(env) as (server,),
+            FlakyLink(server.port) as link,
+            chromium() as browser,
+        ):
+            live = signed_in_page(browser, link.base, gp)
+            # The baseline reaches the server directly: a dead connection kept by the
+            # browser's pool would only measure how long it takes to give up on it.
+            reloaded = signed_in_page(browser, server.base, secretary)
+            for page in (live, reloaded):
+                page.goto("/klinik/")
+                page.wait_for_selector("#connection:text('Live')")
+            for n in range(args.rounds):
+                for mode, (how, device_notices) in MODES.items():
+                    live.wait_for_selector("#connection:text('Live')", timeout=60_000)
+                    link.cut(how)
+                    if device_notices:
+                        live.context.set_offline(True)
+                    c = in_own_thread(
+                        lambda: actions.join_queue(carer, ydernummer=ydernummer, reason="Bench")
+                    )
+                    live.evaluate(WATCH, c.pk)
+                    time.sleep(args.drop)
+                    link.restore()
+                    if device_notices:
+                        live.context.set_offline(False)
+                    back = time.time() * 1000
+                    reloaded.reload()
+                    reloaded.wait_for_selector(f'li.entry[data-id="{c.pk}"]')
+                    reload_ms = time.time() * 1000 - back
+                    live.wait_for_function("() => window.klSeenAt > 0", timeout=60_000)
+                    live_ms = live.evaluate("() => window.klSeenAt") - back
+                    results[mode][0].append(live_ms)
+                    results[mode][1].append(reload_ms)
+                    print(
+                        f"  {n + 1}. {mode:<20} side live {live_ms:7.0f} ms, "
+                        f"genindlæst {reload_ms:6.0f} ms",
+                        flush=True,
+                    )
+                    in_own_thread(lambda pk=c.pk: actions.cancel(carer, pk))
+                    live.wait_for_selector(f'li.entry[data-id="{c.pk}"]', state="detached")
     print()
     print(
         f"Network back → the change made during a {args.drop:.0f} s drop shows, "

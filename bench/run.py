@@ -41,14 +41,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import random
 import resource
 import secrets
-import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -61,18 +60,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.loopback import free_port, wait_port  # noqa: E402 - needs ROOT on the path
+from tests.support import server, services  # noqa: E402 - needs ROOT on the path
+from tests.support.loopback import free_port, wait_port  # noqa: E402
 
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 PAGES_PER_CLINIC = 5
 # Seconds between a page's pings: the product's default unless HEARTBEAT_SECONDS says
-# otherwise; the servers are told the same (base_env).
+# otherwise; the servers are told the same (bench_env).
 HEARTBEAT = int(os.environ.get("HEARTBEAT_SECONDS", "10"))
 CONNECT_BATCH = 20
 STORM_IN_FLIGHT = 200
 CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts the bare secret
-SECRET_KEY = "bench-" + secrets.token_urlsafe(32)
 
 
 # --- seeding (runs in a subprocess with the setup's DATABASE_URL) ----------------------------
@@ -430,25 +429,11 @@ class Setup:
 class Product(Setup):
     def __init__(self, name: str, env: dict[str, str], processes: int, seeded: dict) -> None:
         self.name, self.env, self.seeded = name, env, seeded
-        self.procs = []
-        self.ports = []
-        for _ in range(processes):
-            port = free_port()
-            self.procs.append(
-                subprocess.Popen(
-                    [PY, "-m", "kontaktlaege.serve", "--port", str(port)],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    # Server logs (e.g. shutdown with thousands of sockets) stay out of the table.
-                    stderr=open(Path(env["KL_VAR_DIR"]) / f"server-{port}.log", "w"),  # noqa: SIM115
-                )
-            )
-            self.ports.append(port)
-        for port in self.ports:
-            wait_port(port)
+        # Server logs (e.g. shutdown with thousands of sockets) stay out of the table.
+        self.servers = server.start(env, processes)
+        self.ports = [s.port for s in self.servers]
         self.http = {port: HttpPool(port) for port in self.ports}
-        self.pids = [p.pid for p in self.procs]
+        self.pids = [s.proc.pid for s in self.servers]
         self.locks: dict[int, asyncio.Lock] = {}
         # The employee's own page (queue number, messages), open while they wait, as in
         # the product: opened after the join's redirect, closed after they leave.
@@ -554,13 +539,7 @@ class Product(Setup):
                 await ws.close()
 
     def stop(self) -> None:
-        for p in self.procs:
-            p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        server.stop(self.servers)
 
 
 class Baseline(Setup):
@@ -861,103 +840,45 @@ async def reconnect_storm(setup: Setup, pages: int, watch: Watch) -> float:
 
 
 def prepare(env: dict[str, str], clinics: int, employees: int) -> dict:
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [PY, __file__, "--seed", str(clinics), str(employees)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    server.migrate(env)
+    out = server.run(env, __file__, "--seed", str(clinics), str(employees))
     return json.loads(out.strip().splitlines()[-1])
-
-
-def base_env(tmp: Path) -> dict[str, str]:
-    (tmp / "static").mkdir(exist_ok=True)  # STATIC_ROOT; files come from the finders
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="kontaktlaege.settings",
-        SECRET_KEY=SECRET_KEY,
-        KL_VAR_DIR=str(tmp),
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-        # The bench's employees join far more often than people do.
-        AXES_FAILURE_LIMIT="1000",
-        HEARTBEAT_SECONDS=str(HEARTBEAT),
-    )
-    return env
-
-
-def pg_reachable() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def run_setup(kind: str, tmp: Path, args: argparse.Namespace) -> dict | None:
     clinics = max(args.sizes) // PAGES_PER_CLINIC
-    env = base_env(tmp)
-    redis = None
-    dbname = ""
-    try:
+    with contextlib.ExitStack() as stack:
         if kind == "baseline":
             setup: Setup = Baseline()
         elif kind == "durable":
             setup = Baseline(str(tmp / "baseline.sqlite3"))
-        elif kind == "single":
-            env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-            seeded = prepare(env, clinics, args.workers)
-            setup = Product("1 process, in-process layer, SQLite", env, 1, seeded)
         else:
-            if not pg_reachable() or not shutil.which("redis-server"):
-                print("  skipped: PostgreSQL or redis-server not available", flush=True)
-                return None
-            import psycopg
-
-            dbname = f"kl_bench_{os.getpid()}"
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{dbname}"')
-            redis_port = free_port()
-            redis = subprocess.Popen(
-                [
-                    "redis-server",
-                    "--port",
-                    str(redis_port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=subprocess.DEVNULL,
+            if kind == "single":
+                name, processes, layer = "1 process, in-process layer, SQLite", 1, {}
+                database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+            else:
+                if services.postgres_problem(PG_ADMIN_URL) or not services.redis_installed():
+                    print("  skipped: PostgreSQL or redis-server not available", flush=True)
+                    return None
+                name, processes = "2 processes, Redis, PostgreSQL", 2
+                database_url = stack.enter_context(
+                    services.database(f"kl_bench_{os.getpid()}", PG_ADMIN_URL)
+                )
+                layer = {"REDIS_URL": stack.enter_context(services.redis()).url}
+            env = server.environment(
+                tmp,
+                database_url,
+                # The bench's employees join far more often than people do.
+                AXES_FAILURE_LIMIT="1000",
+                HEARTBEAT_SECONDS=str(HEARTBEAT),
+                **layer,
             )
-            wait_port(redis_port)
-            parts = urllib.parse.urlparse(PG_ADMIN_URL)
-            env["DATABASE_URL"] = parts._replace(path=f"/{dbname}").geturl()
-            env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-            seeded = prepare(env, clinics, args.workers)
-            setup = Product("2 processes, Redis, PostgreSQL", env, 2, seeded)
-        try:
-            return asyncio.run(
-                measure(setup, args.sizes, args.joins, args.rate, args.tput_seconds, args.workers)
-            ) | {"name": setup.name}
-        finally:
-            setup.stop()
-    finally:
-        if redis is not None:
-            redis.terminate()
-            redis.wait(10)
-        if dbname:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            setup = Product(name, env, processes, prepare(env, clinics, args.workers))
+        stack.callback(setup.stop)
+        result = asyncio.run(
+            measure(setup, args.sizes, args.joins, args.rate, args.tput_seconds, args.workers)
+        )
+        return result | {"name": setup.name}
 
 
 def ratio(value: float, base: float, digits: int = 1) -> str:

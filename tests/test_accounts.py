@@ -12,8 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.audit.models import AuditEntry
-
-from . import factories
+from tests.support import factories
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:verify")

@@ -15,8 +15,7 @@ from kontaktlaege.consultations.models import Consultation, WaitingRoom
 from kontaktlaege.consultations.views import DRAFT
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.demo import synthetic_cpr
-
-from . import factories
+from tests.support import factories
 
 CITIZEN_URL = reverse("consultations:citizen")
 REASON_URL = reverse("consultations:reason")

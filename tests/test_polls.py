@@ -7,7 +7,7 @@ import pytest
 
 from kontaktlaege.live import poll as polls
 from kontaktlaege.live.poll import SeqPoll, in_chunks
-from tests.live import run_async
+from tests.support.threads import run_async
 
 
 class Page:

@@ -10,8 +10,7 @@ from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation, OpeningWindow, WaitingRoom
 from kontaktlaege.consultations.snapshots import clinic_snapshot, consultation_snapshot
-
-from . import factories
+from tests.support import factories
 
 S = Consultation.State
 

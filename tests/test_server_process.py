@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from tests import live
+from tests.support.server import server_process
 
 
 def open_files_of(pid: int, path: str) -> int:
@@ -23,7 +23,7 @@ def open_files_of(pid: int, path: str) -> int:
 )
 def test_requests_leave_no_database_connection_open(transactional_db: None) -> None:
     database = os.path.realpath(connection.settings_dict["NAME"])
-    with live.server_process(connection.settings_dict, LOG_LEVEL="WARNING") as (port, server):
+    with server_process(connection.settings_dict, LOG_LEVEL="WARNING") as (port, server):
 
         def get(_: int) -> int:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as r:

@@ -22,7 +22,7 @@ from kontaktlaege.consultations import actions, consumers, events
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.live.database import on_database
 from kontaktlaege.live.sockets import CLOSE_POLICY, CLOSE_UNAUTHORISED
-from tests.live import run_async
+from tests.support.threads import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 5  # seconds a message may take on a busy machine; not a performance bar

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kontaktlaege.accounts.models import User
-from tests import live
+from tests.support.browser import chromium
+from tests.support.signin import sign_in
 
 # Two shared cores: give the live pushes room before an assertion gives up.
 expect.set_options(timeout=15_000)
@@ -19,7 +20,7 @@ def browser(live_url: str) -> Iterator[Browser]:
     # Started after the server: the server process is forked before any browser thread exists.
     # Package scope: Playwright's sync API keeps an event loop running in this thread, which
     # the async tests outside this package must not find.
-    with live.chromium() as browser:
+    with chromium() as browser:
         yield browser
 
 
@@ -40,7 +41,7 @@ class Person:
 
     def sign_in(self, user: User) -> None:
         """Password, then the TOTP code of the user's confirmed device, as a person types them."""
-        live.sign_in(self.page, user, self.base)
+        sign_in(self.page, user, self.base)
 
     def mark(self) -> None:
         """Leave a marker in the page; it survives only as long as the page is not reloaded."""
@@ -60,7 +61,7 @@ def person(browser: Browser, live_url: str, transactional_db: None) -> Iterator[
     people: list[Person] = []
 
     def open_person(base: str = live_url) -> Person:
-        """`base`: another way to the server, e.g. through a tests.loopback.FlakyLink."""
+        """`base`: another way to the server, e.g. through a tests.support.loopback.FlakyLink."""
         context = browser.new_context(locale="da-DK", base_url=base)
         page = context.new_page()
         someone = Person(context=context, page=page, base=base)

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kontaktlaege.accounts.models import User
-from tests import factories
-from tests.conftest import World
+from tests.support import factories
+from tests.support.personas import World
 
 from .conftest import NewPerson, open_waiting_room, pass_device_check, queue_on_behalf
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import World
+from tests.support.personas import World
 
 from .conftest import NewPerson, open_waiting_room, queue_on_behalf
 

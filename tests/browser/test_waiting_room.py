@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.conftest import World
-from tests.loopback import FlakyLink
+from tests.support.loopback import FlakyLink
+from tests.support.personas import World
 
 from .conftest import NewPerson, open_waiting_room, pass_device_check, queue_on_behalf
 

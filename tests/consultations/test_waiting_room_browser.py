@@ -6,9 +6,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, expect
 
-from tests import live
 from tests.browser.conftest import NewPerson, open_waiting_room, person, queue_on_behalf
-from tests.conftest import World
+from tests.support.browser import chromium
+from tests.support.personas import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["person"]  # the fixture, for the tests below
@@ -17,7 +17,7 @@ __all__ = ["person"]  # the fixture, for the tests below
 @pytest.fixture(scope="module")
 def browser(live_url: str) -> Iterator[Browser]:
     # Per module: Playwright's sync API keeps an event loop in this thread while it runs.
-    with live.chromium() as browser:
+    with chromium() as browser:
         yield browser
 
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kontaktlaege.accounts.models import User
-from tests import live
+from tests.support.browser import chromium
 
 # Two shared cores: a slow page is not a failure.
 expect.set_options(timeout=15_000)
@@ -23,7 +22,7 @@ def check_server(live_url: str) -> str:
 @pytest.fixture(scope="package")
 def check_browser(check_server: str) -> Iterator[Browser]:
     # Launched after the fork, so the server process holds no browser state.
-    with live.chromium() as browser:
+    with chromium() as browser:
         yield browser
 
 
@@ -46,10 +45,6 @@ def open_page(
     for context in contexts:
         context.close()
     assert errors == []
-
-
-def sign_in(page: Page, user: User) -> None:
-    live.sign_in(page, user)
 
 
 def wait_until(page: Page, script: str, arg: Any = None, timeout: float = 15) -> Any:

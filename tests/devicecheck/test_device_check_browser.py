@@ -6,7 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in, wait_until
+from tests.support.signin import sign_in
+
+from .conftest import wait_until
 
 pytestmark = pytest.mark.browser
 

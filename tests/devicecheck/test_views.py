@@ -14,7 +14,7 @@ from django.urls import reverse
 from kontaktlaege.asgi import application
 from kontaktlaege.consultations.views import DRAFT
 from kontaktlaege.video.checks import DEVICE_CHECK, TEST_CREDENTIAL_SECONDS, category
-from tests.live import run_async
+from tests.support.threads import run_async
 
 DEVICE_CHECK_URL = reverse("videocheck:device_check")
 CONNECTION_TEST_URL = reverse("videocheck:connection_test")

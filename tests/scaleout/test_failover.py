@@ -11,10 +11,12 @@ from datetime import datetime
 
 import pytest
 
-from tests.loopback import FlakyLink
+from tests.support.loopback import FlakyLink
+from tests.support.pages import ReconnectingPage
+from tests.support.server import Cluster, start_cluster
+from tests.support.services import RedisServer
+from tests.support.signin import Browser
 
-from .conftest import Browser, Cluster, RedisServer, start_cluster
-from .pages import ReconnectingPage
 from .test_two_processes import join
 
 pytestmark = pytest.mark.scaleout

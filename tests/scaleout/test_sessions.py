@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from kontaktlaege.live.session_watch import CLOSE_SESSION_ENDED
-
-from .conftest import Browser, Cluster, RedisServer, start_cluster
-from .pages import WAIT, Page
+from tests.support.pages import WAIT, Page
+from tests.support.server import Cluster, start_cluster
+from tests.support.services import RedisServer
+from tests.support.signin import Browser
 
 pytestmark = pytest.mark.scaleout
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from .conftest import Browser, Cluster
-from .pages import WAIT
+from tests.support.pages import WAIT
+from tests.support.server import Cluster
+from tests.support.signin import Browser
+
 from .test_two_processes import join
 
 pytestmark = pytest.mark.scaleout

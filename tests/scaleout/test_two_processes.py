@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import Browser, Cluster, RedisServer
-from .pages import Page
+from tests.support.pages import Page
+from tests.support.server import Cluster
+from tests.support.services import RedisServer
+from tests.support.signin import Browser
 
 pytestmark = pytest.mark.scaleout
 

@@ -11,7 +11,7 @@ from django.db import connection
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
-from tests import factories, live
+from tests.support import factories, server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def scene(world) -> Scene:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def server_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """A real server process serving the test database on a loopback port."""
-    with live.server(
+    with server.server(
         connection.settings_dict,
         WS_MAX_MESSAGES_PER_SECOND=str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
         KL_EMBEDDED_SCHEDULER="false",

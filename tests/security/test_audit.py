@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from kontaktlaege.audit.log import record, verify_chain
 from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.directory import cpr as cprlib
-from tests.conftest import verified_client
+from tests.support.signin import verified_client
 
 
 def _chain(n: int = 4) -> list[AuditEntry]:
@@ -146,7 +146,7 @@ def test_each_admin_sees_only_their_scope(world, scene) -> None:  # type: ignore
     # The Copenhagen admin cannot reach Roskilde's citizen through the report either.
     from kontaktlaege.consultations import actions
 
-    other_cpr = __import__("tests.factories", fromlist=["citizen"]).citizen(
+    other_cpr = __import__("tests.support.factories", fromlist=["citizen"]).citizen(
         world.other_ydernummer, "Karen Lund"
     )
     actions.join_queue(

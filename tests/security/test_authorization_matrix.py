@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import verified_client
+from tests.support.signin import verified_client
 
 ROLES = [
     "anon",

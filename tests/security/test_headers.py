@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from tests.conftest import verified_client
+from tests.support.signin import verified_client
 
 ROOT = Path(__file__).resolve().parents[2]
 

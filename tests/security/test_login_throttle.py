@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from kontaktlaege.accounts.models import User
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def test_login_is_throttled(world, settings) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def test_login_is_throttled(world, settings) -> None:  # type: ignore[no-untyped
 
 
 def test_citizen_mode_unlock_is_throttled(world, scene, settings) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import verified_client
+    from tests.support.signin import verified_client
 
     client = verified_client(world.carer)
     client.post(f"/privatliv/borgertilstand/{scene.mine.pk}/")

@@ -5,7 +5,7 @@ import logging
 
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory import cpr as cprlib
-from tests.conftest import verified_client
+from tests.support.signin import verified_client
 
 REASON = "Borgeren har haft brystsmerter siden i nat"
 MESSAGE = "Vi ringer om lidt angående brystsmerterne"

@@ -16,7 +16,7 @@ from kontaktlaege.directory.models import RegistryEntry
 from kontaktlaege.privacy import retention
 from kontaktlaege.privacy import shared_device as sd
 from kontaktlaege.privacy.models import RetentionRun
-from tests.conftest import verified_client
+from tests.support.signin import verified_client
 
 S = Consultation.State
 

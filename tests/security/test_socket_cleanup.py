@@ -10,8 +10,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from kontaktlaege.consultations import actions
-from tests.live import in_own_thread, run_async
 from tests.security.test_sockets import WAIT, cookie_for, next_of, open_socket
+from tests.support.threads import in_own_thread, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from kontaktlaege.audit.models import AuditEntry
 from kontaktlaege.consultations.models import Consultation, Message, WaitingRoom
 from kontaktlaege.privacy import shared_device
-from tests.conftest import verified_client
-from tests.live import run_async
+from tests.support.signin import verified_client
+from tests.support.threads import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 10  # a guard against hanging, not a performance bar

@@ -48,7 +48,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     municipality = factory.SubFactory(MunicipalityFactory)
 
     @factory.post_generation
-    def room(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def room(obj, create, extracted, **kwargs):
         WaitingRoom.objects.get_or_create(
             clinic=obj, defaults={"mode": extracted or WaitingRoom.Mode.OPEN}
         )
@@ -81,7 +81,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def totp(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def totp(obj, create, extracted, **kwargs):
         obj.save()
         TOTPDevice.objects.create(user=obj, name="test", confirmed=True)
 

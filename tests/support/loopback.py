@@ -1,26 +1,15 @@
-"""Ports on loopback and Chromium's flags: shared by the tests and bench/, so it imports
-nothing of Django (bench/ uses it before any settings exist)."""
+"""Ports on loopback and a proxy that can drop the network. Imports nothing of Django: bench/
+uses it before any settings exist."""
 
 import asyncio
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Coroutine
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -29,9 +18,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_port(port: int, timeout: float = 60) -> None:
+def wait_port(port: int, timeout: float = 60, proc: "subprocess.Popen[Any] | None" = None) -> None:
+    """Until something listens on `port`; gives up early if `proc`, meant to listen, ended."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    while time.monotonic() < end and (proc is None or proc.poll() is None):
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return

@@ -1,4 +1,4 @@
-"""Live pages as kl/live.js keeps them, simulated over WebSockets for the scale-out tests:
+"""Live pages as kl/live.js keeps them, simulated over WebSockets against a server process:
 each shows the newest snapshot by sequence number. `Page` repairs itself by heartbeats (it
 reopens a lost socket on the next one); `ReconnectingPage` reopens its socket by itself after
 a backoff, without heartbeats."""
@@ -14,8 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED
-
-from .conftest import Browser
+from tests.support.signin import Browser
 
 WAIT = 15.0  # seconds a page may take to show a change on a busy machine; not a performance bar
 

@@ -1,115 +1,111 @@
-"""Shared pieces of the tests that use a real server or a real browser: Chromium's flags,
-signing in as a person does, and the database URL a server subprocess must use."""
+"""The product's server (kontaktlaege.serve) in processes of their own on free loopback ports,
+and the environment and database they run on. Imports nothing of Django at module level:
+bench/ starts servers before any settings exist."""
 
 import os
-import socket
+import secrets
+import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from tests.support.loopback import free_port, wait_port
 
-from kontaktlaege.accounts.models import User
-from tests.factories import PASSWORD
-from tests.loopback import CHROMIUM, CHROMIUM_ARGS, free_port
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Server:
+    """One server process on a free loopback port. What it prints goes to a log file, whose
+    end is shown when it does not start."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="kl-server-", suffix=".log")
+        command = [sys.executable, "-m", "kontaktlaege.serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 60) -> None:
+        try:
+            wait_port(self.port, timeout, self.proc)
+        except RuntimeError:
+            self.proc.kill()
+            self.log.seek(0)
+            raise RuntimeError("the server did not start: " + self.log.read()[-2000:]) from None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown, no socket close handshakes."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def terminate(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+
+    def stop(self) -> None:
+        self.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.log.close()
+
+
+def start(env: dict[str, str], count: int = 1) -> list[Server]:
+    """`count` server processes with `env`, started together; returns once all listen."""
+    servers = [Server(env) for _ in range(count)]
+    try:
+        for s in servers:
+            s.wait()
+    except BaseException:
+        stop(servers)
+        raise
+    return servers
+
+
+def stop(servers: list[Server]) -> None:
+    """Terminate the servers still running (all at once: shutting down takes a while)."""
+    for s in servers:
+        s.terminate()
+    for s in servers:
+        s.stop()
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's chromium with fake camera and microphone. Use it with package or module
-    scope: Playwright's sync API keeps an event loop running in this thread, which the async
-    tests elsewhere must not find."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def running(env: dict[str, str], count: int = 1) -> Iterator[list[Server]]:
+    servers = start(env, count)
+    try:
+        yield servers
+    finally:
+        stop(servers)
 
 
-ROOT = Path(__file__).resolve().parent.parent
+@contextmanager
+def server_process(
+    db: dict[str, Any], **env: str
+) -> Iterator[tuple[int, "subprocess.Popen[bytes]"]]:
+    """A real server process serving the test database `db` (a settings_dict of this
+    process) on a free loopback port; yields the port and the process. `env` adds settings
+    for that process."""
+    with running({**os.environ, "DATABASE_URL": database_url_of(db), **env}) as (s,):
+        yield s.port, s.proc
 
 
 @contextmanager
 def server(db: dict[str, Any], **env: str) -> Iterator[int]:
-    """A real server process (kontaktlaege.serve) serving the test database `db` on a free
-    loopback port; yields the port. `env` adds settings for that process."""
+    """As server_process(), yielding the port only."""
     with server_process(db, **env) as (port, _proc):
         yield port
-
-
-@contextmanager
-def server_process(db: dict[str, Any], **env: str) -> Iterator[tuple[int, "subprocess.Popen[str]"]]:
-    """As server(), yielding the process too."""
-    port = free_port()
-    environ = {**os.environ, "DATABASE_URL": database_url_of(db), **env}
-    command = [sys.executable, "-m", "kontaktlaege.serve", "--port", str(port)]
-    with tempfile.NamedTemporaryFile("w+", prefix="kl-server-", suffix=".log") as log:
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    log.seek(0)
-                    raise RuntimeError("the server did not start: " + log.read()[-2000:]) from None
-                time.sleep(0.1)
-        try:
-            yield port, proc
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-T = TypeVar("T")
-
-
-def in_own_thread(fn: Callable[[], T], timeout: float | None = None) -> T:
-    """Run `fn` on a thread of its own (outside any event loop a test left running, e.g.
-    Playwright's), then close that thread's database connections: on PostgreSQL they come
-    from a pool, and a thread that ends holding one would keep it from everyone else."""
-    from django.db import connections
-
-    def run() -> T:
-        try:
-            return fn()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result(timeout=timeout)
-
-
-def run_async(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-    """Run a test scenario on its own thread and event loop. Synchronous ORM calls inside a
-    coroutine get connections of the coroutine's own context, which only that context can
-    close: they are closed there, before the loop ends."""
-    import asyncio
-
-    from django.db import connections
-
-    async def closing() -> T:
-        try:
-            return await coro
-        finally:
-            connections.close_all()
-
-    return in_own_thread(lambda: asyncio.run(closing()), timeout)
 
 
 def database_url_of(db: dict[str, Any]) -> str:
@@ -122,19 +118,101 @@ def database_url_of(db: dict[str, Any]) -> str:
     return f"postgres://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
 
 
-def current_code(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{code:0{device.digits}d}"
+def environment(var_dir: str | Path, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of servers on a database of their own (not the test run's): this
+    process's, without the test-only and database variables, plus `settings`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KL_TEST") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="kontaktlaege.settings",
+        DATABASE_URL=database_url,
+        SECRET_KEY="test-" + secrets.token_urlsafe(24),
+        KL_VAR_DIR=str(var_dir),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        **settings,
+    )
+    return env
 
 
-def sign_in(page: Page, user: User, base: str = "") -> None:
-    """Through the real login page: password, then the current TOTP code of the user's device."""
-    page.goto(base + "/konto/log-ind/")
-    page.get_by_label("Brugernavn").fill(user.username)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Næste").click()
-    expect(page.get_by_role("heading", name="Bekræft med engangskode")).to_be_visible()
-    page.get_by_label("Engangskode fra din app").fill(current_code(user))
-    page.get_by_role("button", name="Log ind", exact=True).click()
-    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+def run(env: dict[str, str], *command: str) -> str:
+    """Run a Python command (e.g. "manage.py", "migrate") with `env`; returns what it printed."""
+    done = subprocess.run(
+        [sys.executable, *command], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def migrate(env: dict[str, str]) -> None:
+    run(env, "manage.py", "migrate", "--noinput", "-v0")
+
+
+def setup_on_sqlite(var_dir: str | Path) -> dict[str, str]:
+    """For a script (bench/): a fresh SQLite database in `var_dir`, migrated, and Django set up
+    in this process on it; returns the environment for servers on the same database."""
+    env = environment(var_dir, f"sqlite:///{var_dir}/kl.sqlite3", DJANGO_ALLOW_ASYNC_UNSAFE="true")
+    migrate(env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+class Cluster:
+    """Server processes sharing one PostgreSQL database and one Redis."""
+
+    def __init__(self, servers: list[Server], database_url: str) -> None:
+        self.servers = servers
+        self.database_url = database_url
+
+    @property
+    def ports(self) -> list[int]:
+        return [s.port for s in self.servers]
+
+    def base(self, i: int) -> str:
+        return self.servers[i].base
+
+    def ws(self, i: int, path: str) -> str:
+        return f"ws://127.0.0.1:{self.servers[i].port}{path}"
+
+    def sql(self, query: str, *params: object) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.database_url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def room(self, clinic_id: int) -> tuple[int, list[tuple[int, str]]]:
+        """What the clinic's waiting-room page should show: seq, (id, state) in order."""
+        ((seq,),) = self.sql(
+            "SELECT seq FROM consultations_waitingroom WHERE clinic_id = %s", clinic_id
+        )
+        rows = self.sql(
+            "SELECT id, state FROM consultations_consultation WHERE clinic_id = %s"
+            " AND state IN ('queued', 'admitted') ORDER BY queued_at, id",
+            clinic_id,
+        )
+        return seq, [(id_, state) for id_, state in rows]
+
+    def kill(self, i: int) -> None:
+        """SIGKILL process i, as a crash would."""
+        self.servers[i].kill()
+
+
+@contextmanager
+def start_cluster(
+    database_url: str, redis_url: str, var_dir: Path, **settings: str
+) -> Iterator[Cluster]:
+    """Two server processes (A and B) on the same PostgreSQL and Redis, with the demo data;
+    `settings` adds to their environment. Processes still running at the end are
+    terminated; killed ones are left as they are."""
+    env = environment(var_dir, database_url, REDIS_URL=redis_url, **settings)
+    migrate(env)
+    run(env, "manage.py", "load_demo")
+    with running(env, 2) as servers:
+        yield Cluster(servers, database_url)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests import live
+from tests.support import browser, server
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short, so the "the other party left" path is reached within a test.
@@ -17,7 +17,7 @@ GRACE_SECONDS = 3
 
 @pytest.fixture(scope="session")
 def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    with live.server(
+    with server.server(
         connection.settings_dict, VIDEO_GRACE_SECONDS=str(GRACE_SECONDS), LOG_LEVEL="WARNING"
     ) as port:
         yield f"http://127.0.0.1:{port}"
@@ -27,5 +27,5 @@ def video_server(django_db_setup: None, django_db_blocker) -> Iterator[str]:  # 
 # the other tests of the run need the thread without one.
 @pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
-    with live.chromium() as browser:
-        yield browser
+    with browser.chromium() as b:
+        yield b

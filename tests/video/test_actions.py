@@ -17,8 +17,7 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions, calls
 from kontaktlaege.video.actions import Heartbeat, JoinResult, LeaveReason
 from kontaktlaege.video.models import CallMember, Invite
-
-from ..conftest import World
+from tests.support.personas import World
 
 
 @pytest.fixture

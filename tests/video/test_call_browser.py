@@ -12,9 +12,9 @@ import pytest
 
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
-from tests import live
-
-from ..conftest import World
+from tests.support import signin
+from tests.support.personas import World
+from tests.support.threads import in_own_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,14 +88,14 @@ def sign_in(browser: Any, base_url: str, user: Any) -> Any:
         base_url=base_url, locale="da-DK", permissions=["camera", "microphone"]
     )
     page = context.new_page()
-    live.sign_in(page, user)
+    signin.sign_in(page, user)
     return page
 
 
 def start_call(
     world: World, video_server: str, chromium: Any, taps: "tuple[Tap, Tap] | None" = None
 ) -> tuple[Consultation, Any, Any]:
-    c = live.in_own_thread(
+    c = in_own_thread(
         lambda: actions.join_queue(
             world.carer,
             ydernummer=world.ydernummer,

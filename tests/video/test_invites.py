@@ -11,8 +11,7 @@ from django.utils import timezone
 from kontaktlaege.consultations import actions
 from kontaktlaege.video import calls
 from kontaktlaege.video.models import Invite
-
-from ..conftest import World
+from tests.support.personas import World
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions as video
 from kontaktlaege.video import calls
 from kontaktlaege.video.models import CallMember
-from tests.live import run_async
-
-from ..conftest import World, verified_client
+from tests.support.personas import World
+from tests.support.signin import verified_client
+from tests.support.threads import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
