@@ -220,6 +220,9 @@ CPR_HASH_KEY = os.environ.get("CPR_HASH_KEY", "")
 OWN_DOCTOR_REGISTRY = os.environ.get(
     "OWN_DOCTOR_REGISTRY", "kontaktlaege.directory.registry.LocalRegistry"
 )
+# An employee may look up this many CPR numbers in this many seconds (directory/lookups.py).
+CPR_LOOKUP_LIMIT = envint("CPR_LOOKUP_LIMIT", 10)
+CPR_LOOKUP_WINDOW_SECONDS = envint("CPR_LOOKUP_WINDOW_SECONDS", 600)
 REASON_MAX_LENGTH = envint("REASON_MAX_LENGTH", 500)
 MESSAGE_MAX_LENGTH = envint("MESSAGE_MAX_LENGTH", 300)
 # A waiting person whose socket is gone keeps the place in the queue this long.

@@ -3,10 +3,10 @@ report ("who looked at my data"). Every view of the log is itself audited. CPR n
 sent by POST only (never in a URL, so never in an access log) and searched by keyed hash."""
 
 import csv
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory import cpr as cprlib
+from kontaktlaege.directory import lookups
 from kontaktlaege.directory.models import Clinic
 
 from .forms import AuditSearchForm, CitizenReportForm
@@ -24,6 +25,7 @@ from .models import AuditEntry
 
 ADMIN = User.Kind.ADMIN
 LIMIT = 500
+FLAG_DAYS = 7
 
 
 def _admin(request: HttpRequest) -> User:
@@ -71,6 +73,16 @@ def _day_end(day: Any) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
+def flagged_lookups(user: User) -> list[dict[str, Any]]:
+    """Employees in the admin's scope whose CPR look-ups hit the limit in the last week."""
+    since = timezone.now() - timedelta(days=FLAG_DAYS)
+    refused = scoped_entries(user).filter(action=lookups.REFUSED, at__gte=since)
+    rows = refused.values("actor__username", "actor_label").annotate(
+        times=Count("id"), last=Max("at")
+    )
+    return [dict(row) for row in rows.order_by("-last")]
+
+
 @verified_required(ADMIN)
 def search(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
@@ -106,7 +118,8 @@ def search(request: HttpRequest) -> HttpResponse:
         detail={"filters": used, "results": len(rows)},
         **_scope_kwargs(user),
     )
-    return render(request, "audit/search.html", {"form": form, "rows": rows, "limit": LIMIT})
+    context = {"form": form, "rows": rows, "limit": LIMIT, "flagged": flagged_lookups(user)}
+    return render(request, "audit/search.html", context)
 
 
 def _csv_cell(value: Any) -> str:

@@ -16,8 +16,8 @@ from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory import cpr as cprlib
+from kontaktlaege.directory import lookups
 from kontaktlaege.directory.models import Ydernummer
-from kontaktlaege.directory.registry import registry
 
 from . import actions
 from .forms import (
@@ -96,9 +96,15 @@ def citizen(request: HttpRequest) -> HttpResponse:
             log.info("citizen form rejected: %s", sorted(form.errors.as_data()))
         else:
             cpr = form.cleaned_data["cpr"]
-            found = registry().lookup(cpr)
-            record("cpr_lookup", actor=user, citizen_cpr=cpr, detail={"found": found is not None})
-            if found is None:
+            try:
+                found = lookups.look_up(user, cpr)
+            except lookups.LookupLimitReached as refused:
+                found, limit_reached = None, str(refused)
+            else:
+                limit_reached = ""
+            if limit_reached:
+                form.add_error("cpr", limit_reached)
+            elif found is None:
                 form.add_error("cpr", _("CPR-nummeret findes ikke i lægeregisteret."))
             elif found.ydernummer is None:
                 form.add_error("cpr", _("Borgeren har ikke en egen læge registreret."))
