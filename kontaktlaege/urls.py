@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from django_otp.admin import OTPAdminSite
 
+from kontaktlaege import errors
 from kontaktlaege.consultations.views import home
 
 # The admin site asks for the TOTP code too: a password alone must not open it.
@@ -33,3 +34,8 @@ urlpatterns = [
     path("privatliv/", include("kontaktlaege.privacy.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

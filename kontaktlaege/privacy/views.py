@@ -31,11 +31,9 @@ def _password_ok(request: HttpRequest, password: str) -> bool:
 @require_POST
 @verified_required(EMPLOYEE)
 def citizen_mode_on(request: HttpRequest, pk: int) -> HttpResponse:
+    """Only for a running consultation: the lock is for the citizen's time with the doctor."""
     consultation = get_object_or_404(
-        Consultation,
-        pk=pk,
-        employee=request.user,
-        state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED],
+        Consultation, pk=pk, employee=request.user, state=Consultation.State.ADMITTED
     )
     request.session[sd.CITIZEN_MODE] = consultation.pk
     record(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kontaktlaege.consultations.models import Consultation
 from tests.support.signin import verified_client
 
 ROLES = [
@@ -78,6 +79,7 @@ TABLE: dict[str, dict] = {
     "consultations:by_ydernummer": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
     "consultations:reason": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
     "consultations:log_out_citizen": {"GET": POST_ONLY, "POST": verified(EMPLOYEES)},
+    "consultations:discard_draft": {"GET": POST_ONLY, "POST": verified(EMPLOYEES)},
     "consultations:waiting_room": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
     "consultations:set_mode": {"GET": POST_ONLY, "POST": verified(CLINICS)},
     "consultations:schedule": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
@@ -128,6 +130,9 @@ TABLE.update(
         },
     }
 )
+# URLs that act only on a running consultation: tried with both consultations admitted.
+RUNNING_ONLY = {"privacy:citizen_mode_on"}
+S = Consultation.State
 # Django's admin site: nobody in these roles is staff, so every admin URL sends them to the
 # admin sign-in (which itself also asks for the TOTP code); only the sign-in page answers,
 # and sign-out (which just redirects to the admin's start page).
@@ -256,6 +261,9 @@ def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[
             path = fill(route, object_id)
             for method in ("GET", "POST"):
                 with transaction.atomic():
+                    if name in RUNNING_ONLY:
+                        running = [scene.mine.pk, scene.theirs.pk]
+                        Consultation.objects.filter(pk__in=running).update(state=S.ADMITTED)
                     client = client_for(role, world, scene)
                     if method == "GET":
                         response = client.get(path)

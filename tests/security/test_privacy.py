@@ -211,6 +211,7 @@ def test_waiting_in_the_queue_does_not_open_other_pages(world, scene) -> None:  
 def test_citizen_mode_locks_the_tablet_to_the_consultation(world, scene) -> None:  # type: ignore[no-untyped-def]
     client = verified_client(world.carer)
     page = f"/konsultation/{scene.mine.pk}/"
+    actions.admit(world.gp, scene.mine.pk)  # citizen mode is for a running consultation
     assert "Borgertilstand" in client.get(page).content.decode()
     assert client.post(f"/privatliv/borgertilstand/{scene.mine.pk}/")["Location"] == page
     body = client.get(page).content.decode()
@@ -238,7 +239,7 @@ def test_citizen_mode_locks_the_tablet_to_the_consultation(world, scene) -> None
     ) == ["citizen_mode_on", "citizen_mode_off"]
 
 
-def test_citizen_mode_only_for_own_active_consultation(world, scene) -> None:  # type: ignore[no-untyped-def]
+def test_citizen_mode_only_for_own_running_consultation(world, scene) -> None:  # type: ignore[no-untyped-def]
     client = verified_client(world.carer)
     assert client.post(f"/privatliv/borgertilstand/{scene.theirs.pk}/").status_code == 404
     actions.cancel(world.carer, scene.mine.pk)

@@ -3,6 +3,7 @@ import { LiveSocket, postForm } from "/static/kl/live.js";
 
 const root = document.getElementById("consultation");
 const connection = document.getElementById("connection");
+const baseTitle = document.title; // "(n) " is put before it while waiting
 
 function render(data) {
   root.dataset.state = data.state;
@@ -12,6 +13,7 @@ function render(data) {
   const number = document.getElementById("queue-number");
   const position = data.position == null ? "" : String(data.position);
   if (number.textContent !== position) number.textContent = position;
+  document.getElementById("room-closed").hidden = !data.room_closed;
   document.getElementById("reject-message").textContent = data.reject_message || "";
   document.getElementById("notice").textContent = data.notice || "";
   const list = document.getElementById("doctor-messages");
@@ -21,7 +23,7 @@ function render(data) {
     return li;
   }));
   document.title = data.state === "queued" && data.position
-    ? `(${data.position}) ${data.clinic_name}` : data.clinic_name;
+    ? `(${data.position}) ${baseTitle}` : baseTitle;
 }
 
 const socket = new LiveSocket(root.dataset.socket, {
