@@ -79,7 +79,7 @@ def join_queue(
     queued gives back its consultation (a double tap queues once)."""
     clinic: Clinic = ydernummer.clinic
     if not clinic.offers_video:
-        raise ActionError(_("Lægen tilbyder ikke videokonsultation."))
+        raise ActionError(closed_message(clinic))
     if citizen is not None and not consent_given:
         raise ActionError(_("Borgerens samtykke (tro- og love-erklæring) mangler."))
     with transaction.atomic():
@@ -89,11 +89,9 @@ def join_queue(
         queued = queued_from(employee, submit_token)
         if queued is not None:
             return queued
-        if not room.is_open():
-            raise ActionError(
-                _("Lægens venteværelse er lukket lige nu. Ring til klinikken på %(phone)s.")
-                % {"phone": clinic.phone or "-"}
-            )
+        closed = closed_message(clinic, room)
+        if closed:
+            raise ActionError(closed)
         consultation = Consultation(
             clinic=clinic,
             ydernummer=ydernummer,
@@ -130,6 +128,21 @@ def join_queue(
         )
         _bump_room(room, consultation)
     return consultation
+
+
+def closed_message(clinic: Clinic, room: WaitingRoom | None = None) -> str:
+    """Why no one can queue at the clinic now, with its phone as plan B; "" when one can."""
+    phone = clinic.phone or "-"
+    if not clinic.offers_video:
+        return _("Lægen tilbyder ikke videokonsultation. Ring til klinikken på %(phone)s.") % {
+            "phone": phone
+        }
+    room = room or WaitingRoom.objects.get_or_create(clinic=clinic)[0]
+    if not room.is_open():
+        return _("Lægens venteværelse er lukket lige nu. Ring til klinikken på %(phone)s.") % {
+            "phone": phone
+        }
+    return ""
 
 
 def queued_from(employee: User, submit_token: str | None) -> Consultation | None:
@@ -224,16 +237,23 @@ def set_mode(staff: User, mode: str, *, clear_queue: bool = False) -> WaitingRoo
         raise ActionError(_("Ukendt status for venteværelset."))
     with transaction.atomic():
         room = _lock_room(staff.clinic_id)  # type: ignore[arg-type]
+        was_open = room.is_open()
         room.mode = mode
         room.save(update_fields=["mode"])
         cleared = 0
+        waiting = Consultation.objects.select_for_update().filter(
+            clinic_id=room.clinic_id, state=S.QUEUED
+        )
         if mode == WaitingRoom.Mode.CLOSED and clear_queue:
-            waiting = Consultation.objects.select_for_update().filter(
-                clinic_id=room.clinic_id, state=S.QUEUED
-            )
             for consultation in waiting:
                 _move(consultation, S.CLEARED, staff)
                 cleared += 1
+        elif room.is_open() != was_open:
+            # Those waiting are told that the room closed (or opened again) for new arrivals.
+            for consultation in waiting:
+                consultation.seq += 1
+                consultation.save(update_fields=["seq"])
+                events.consultation_changed(consultation.pk, consultation.seq)
         record(
             "waiting_room_" + mode,
             actor=staff,

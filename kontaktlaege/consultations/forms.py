@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.models import Ydernummer
 
+from .actions import closed_message
 from .models import OpeningWindow
 
 
@@ -41,8 +42,9 @@ class YdernummerForm(forms.Form):
         ydernummer = Ydernummer.objects.select_related("clinic").filter(number=number).first()
         if ydernummer is None:
             raise forms.ValidationError(_("Der findes ingen læge med det ydernummer."))
-        if not ydernummer.clinic.offers_video:
-            raise forms.ValidationError(_("Lægen tilbyder ikke videokonsultation."))
+        closed = closed_message(ydernummer.clinic)
+        if closed:  # said now, not after the device check and the reason
+            raise forms.ValidationError(closed)
         return ydernummer
 
 

@@ -34,6 +34,12 @@ def _room(clinic_id: int) -> WaitingRoom:
     return WaitingRoom.objects.get_or_create(clinic_id=clinic_id)[0]
 
 
+def _doctor(c: Consultation) -> str:
+    """The doctor the entry is for, when its ydernummer has one doctor."""
+    doctors = list(c.ydernummer.doctors.all()) if c.ydernummer else []
+    return doctors[0].name if len(doctors) == 1 else ""
+
+
 def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
     """Everything the clinic's waiting-room page shows."""
     room = _room(clinic_id)
@@ -41,6 +47,7 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
     queue = (
         Consultation.objects.filter(clinic_id=clinic_id, state__in=[S.QUEUED, S.ADMITTED])
         .select_related("ydernummer", "admitted_by")
+        .prefetch_related("ydernummer__doctors")
         .order_by("queued_at", "pk")
     )
     kind_labels, state_labels = _labels(Consultation.Kind), _labels(S)
@@ -63,6 +70,7 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
                 "employee_role": c.employee_role,
                 "employee_workplace": c.employee_workplace,
                 "ydernummer": c.ydernummer.number if c.ydernummer else "",
+                "doctor": _doctor(c),
                 "reason": c.reason,
                 "queued_at": _iso(c.queued_at),
                 "admitted_at": _iso(c.admitted_at),
@@ -105,7 +113,7 @@ def queue_position(consultation: Consultation) -> int | None:
 def consultation_snapshot(consultation_id: int) -> dict[str, Any]:
     """What the waiting person's page shows: state, live queue number, messages."""
     clinic_id = Consultation.objects.values_list("clinic_id", flat=True).get(pk=consultation_id)
-    room_seq = WaitingRoom.objects.filter(clinic_id=clinic_id).values_list("seq", flat=True).first()
+    room = WaitingRoom.objects.filter(clinic_id=clinic_id).first()
     c = Consultation.objects.select_related("clinic").get(pk=consultation_id)
     notice = ""
     if c.state == S.CLEARED:
@@ -115,7 +123,9 @@ def consultation_snapshot(consultation_id: int) -> dict[str, Any]:
     return {
         "id": c.pk,
         "seq": c.seq,
-        "room_seq": room_seq or 0,
+        "room_seq": room.seq if room else 0,
+        # Closed for new arrivals ("Luk og behold køen"): those waiting keep their place.
+        "room_closed": room is None or not room.is_open(),
         "state": c.state,
         "state_label": c.get_state_display(),
         "position": queue_position(c),

@@ -81,10 +81,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @verified_required(EMPLOYEE)
 def employee_start(request: HttpRequest) -> HttpResponse:
-    active = Consultation.objects.filter(
-        employee=_user(request), state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED]
-    ).select_related("clinic")
-    return render(request, "consultations/employee_start.html", {"active": active})
+    active = (
+        Consultation.objects.filter(
+            employee=_user(request),
+            state__in=[Consultation.State.QUEUED, Consultation.State.ADMITTED],
+        )
+        .select_related("clinic")
+        .order_by("queued_at", "pk")
+    )
+    draft = request.session.get(DRAFT) or {}
+    return render(
+        request,
+        "consultations/employee_start.html",
+        {"active": active, "citizen_signed_in": bool(draft.get("name"))},
+    )
 
 
 @verified_required(EMPLOYEE)
@@ -118,6 +128,9 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     )
                     % {"clinic": clinic.name, "phone": clinic.phone or "-"},
                 )
+            elif closed := actions.closed_message(found.ydernummer.clinic):
+                # Said now, not after the consent, the device check and the reason.
+                form.add_error("cpr", closed)
             else:
                 record(
                     "on_behalf_login",

@@ -8,7 +8,7 @@ const template = document.getElementById("entry-template");
 const connection = document.getElementById("connection");
 const errorBox = document.getElementById("room-error");
 const soundToggle = document.getElementById("sound-toggle");
-const baseTitle = root.dataset.title;
+const baseTitle = document.title; // "(n) " is put before it while people wait
 const ACTION_URLS = {
   admit: (id) => `/klinik/konsultation/${id}/start/`,
   reject: (id) => `/klinik/konsultation/${id}/afvis/`,
@@ -42,6 +42,9 @@ function fill(node, entry) {
   node.querySelector(".kind").textContent = entry.kind_label;
   node.querySelector(".citizen").textContent = entry.citizen_name;
   node.querySelector(".cpr").textContent = entry.citizen_cpr;
+  const ydernummer = entry.ydernummer ? `${root.dataset.tYdernummer} ${entry.ydernummer}` : "";
+  node.querySelector(".doctor").textContent =
+    [entry.doctor, ydernummer].filter(Boolean).join(" · ") || "–";
   node.querySelector(".employee").textContent = entry.employee_name || "–";
   node.querySelector(".role").textContent = entry.employee_role || "–";
   node.querySelector(".workplace").textContent = entry.employee_workplace || "–";
