@@ -136,7 +136,9 @@ async def _echo(messages: list[dict]) -> list[dict]:
     """Open the connection test's socket through the real ASGI application, send each message
     and collect one answer per message."""
     socket = WebsocketCommunicator(
-        application, "/ws/forbindelsestest/", headers=[(b"origin", b"http://localhost")]
+        application,
+        "/ws/forbindelsestest/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
     connected, _code = await socket.connect()
     assert connected

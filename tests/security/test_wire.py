@@ -17,8 +17,8 @@ from django.conf import settings
 from kontaktlaege.asgi import application
 from kontaktlaege.privacy.apps import _owner_only
 from kontaktlaege.privacy.logredact import redact
-from tests.support.threads import run_async
 from tests.support.signin import verified_client
+from tests.support.threads import run_async
 
 
 def test_pages_are_not_cached_and_keep_camera_and_microphone_to_the_site(world, client) -> None:  # type: ignore[no-untyped-def]
