@@ -287,3 +287,5 @@ LOGGING = {
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 # An employee idle this long must give password and TOTP code again.
 IDLE_TIMEOUT_SECONDS = envint("IDLE_TIMEOUT_SECONDS", 600)
+# The same for clinic staff and administrators, who see names, CPR and reasons all day.
+STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 1800)

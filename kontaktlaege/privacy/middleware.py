@@ -33,12 +33,11 @@ class SharedDeviceMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if not (
-            user.is_authenticated and getattr(user, "kind", "") == "employee" and user.is_verified()  # type: ignore[union-attr,attr-defined]
-        ):
+        if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr,attr-defined]
             return self.get_response(request)
         session = request.session
-        mode = session.get(sd.CITIZEN_MODE)
+        employee = getattr(user, "kind", "") == "employee"
+        mode = session.get(sd.CITIZEN_MODE) if employee else None
         if mode is not None:
             # Citizen mode outranks the idle lock: the device is already locked to the call.
             if not sd.citizen_mode_allows(request.path, int(mode)):
@@ -50,10 +49,11 @@ class SharedDeviceMiddleware:
                 )
             return self.get_response(request)
         locked = session.get(sd.IDLE_LOCKED)
-        if not locked and sd.idle_expired(session):
+        timeout = sd.idle_timeout(user)
+        if not locked and sd.idle_expired(session, timeout=timeout):
             sd.count_calls_as_use(session, user)  # a database read only when idle
-            if sd.idle_expired(session):
-                if sd.waiting_in_queue(user, request.path):
+            if sd.idle_expired(session, timeout=timeout):
+                if employee and sd.waiting_in_queue(user, request.path):
                     return self.get_response(request)
                 # The pages still open on the device must not go on showing people.
                 session_ended(session.session_key)

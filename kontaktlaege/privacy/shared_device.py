@@ -1,10 +1,11 @@
 """Shared tablets: the idle lock and citizen mode ("Borgertilstand"), kept in the session.
 
 Idle lock: an employee inactive longer than IDLE_TIMEOUT_SECONDS must give password and
-TOTP code again. A video call is use of the device although it makes no requests: the idle
-time does not run during one of the employee's calls and runs from its end; and the page of
-a consultation waiting in the queue answers however long the wait (the employee is told to
-stay on it), while every other page locks.
+TOTP code again; clinic staff and administrators, who see names, CPR numbers and reasons all
+day, after the longer STAFF_IDLE_TIMEOUT_SECONDS. A video call is use of the device although
+it makes no requests: the idle time does not run during one of the user's calls and runs
+from its end; and the page of a consultation waiting in the queue answers however long the
+wait (the employee is told to stay on it), while every other page locks.
 
 Citizen mode: the employee locks the device to one running consultation; until they unlock
 it with their own password, only that consultation's page, its socket and POST endpoints,
@@ -39,10 +40,17 @@ def citizen_mode_allows(path: str, consultation_id: int) -> bool:
     return path.startswith(citizen_mode_paths(consultation_id))
 
 
-def idle_expired(session: Any, now: float | None = None) -> bool:
+def idle_timeout(user: Any) -> int:
+    if getattr(user, "kind", "") == "employee":
+        return int(settings.IDLE_TIMEOUT_SECONDS)
+    return int(settings.STAFF_IDLE_TIMEOUT_SECONDS)
+
+
+def idle_expired(session: Any, now: float | None = None, timeout: int | None = None) -> bool:
     last = session.get(LAST_ACTIVITY)
     now = time.time() if now is None else now
-    return isinstance(last, (int, float)) and now - last > settings.IDLE_TIMEOUT_SECONDS
+    timeout = settings.IDLE_TIMEOUT_SECONDS if timeout is None else timeout
+    return isinstance(last, (int, float)) and now - last > timeout
 
 
 def touch(session: Any, now: float | None = None) -> None:
@@ -65,11 +73,18 @@ def socket_allowed(session: Any, path: str) -> bool:
 
 
 def count_calls_as_use(session: Any, user: Any, now: float | None = None) -> None:
-    """Move the activity stamp to now while one of the employee's consultations is in a
-    video call, or to the end of their latest call when that came later."""
+    """Move the activity stamp to now while one of the user's consultations is in a video
+    call, or to the end of their latest call when that came later. The user's: an employee's
+    own; for clinic staff, one of their clinic they admitted, and any call they are in."""
     from kontaktlaege.consultations.models import Consultation
 
-    calls = Consultation.objects.filter(employee=user).aggregate(
+    if getattr(user, "kind", "") == "employee":
+        theirs = Q(employee=user)
+    else:
+        theirs = Q(clinic_id=user.clinic_id, admitted_by=user) | Q(
+            call_members__principal=f"user:{user.pk}"
+        )
+    calls = Consultation.objects.filter(theirs).aggregate(
         running=Count("pk", filter=Q(state=Consultation.State.ADMITTED)), ended=Max("ended_at")
     )
     now = time.time() if now is None else now
