@@ -179,6 +179,11 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Kontakt Læge"
 
+# E-mail (the owner hears of a second-factor device added or removed): printed to the
+# console in the embedded default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kontakt Læge <noreply@localhost>")
+
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kontaktlaege.accounts import activation
 from kontaktlaege.audit.models import AuditEntry
 from tests.support import factories
 
@@ -80,6 +81,9 @@ def test_enrolment_of_a_new_authenticator(world) -> None:  # type: ignore[no-unt
     _password(client, user.username)
     response = client.get(VERIFY)
     assert response.status_code == 302 and response.url == reverse("accounts:enroll")
+    # The secret is shown only after the one-time activation code (tests/accounts/).
+    code = activation.issue(user)
+    client.post(reverse("accounts:enroll"), {"code": code})
     page = client.get(response.url)
     assert page.status_code == 200 and page.context["qr"].startswith("data:image/svg+xml")
     device = TOTPDevice.objects.get(user=user, confirmed=False)

@@ -9,9 +9,19 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Brugere")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.db.models.signals import post_delete
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from . import devices, signin_audit
 
         user_logged_out.connect(_close_sockets_of_the_session, dispatch_uid="kl-session-ended")
+        user_logged_in.connect(signin_audit.logged_in, dispatch_uid="kl-audit-login")
+        user_logged_out.connect(signin_audit.logged_out, dispatch_uid="kl-audit-logout")
+        user_login_failed.connect(signin_audit.login_failed, dispatch_uid="kl-audit-failed")
+        user_locked_out.connect(signin_audit.locked_out, dispatch_uid="kl-audit-locked-out")
+        post_delete.connect(devices.removed, sender=TOTPDevice, dispatch_uid="kl-totp-removed")
 
 
 def _close_sockets_of_the_session(sender: Any, request: Any, **kwargs: Any) -> None:

@@ -18,6 +18,15 @@ class TokenForm(forms.Form):
     )
 
 
+class ActivationForm(forms.Form):
+    code = forms.CharField(
+        label=_("Aktiveringskode"),
+        max_length=40,
+        help_text=_("Koden, du har fået af din administrator, fx ABCD-EFGH-JKMN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

@@ -60,3 +60,24 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class ActivationCode(models.Model):
+    """The one-time code an administrator hands over so the account's owner, and only they, can
+    bind an authenticator app (accounts/activation.py). Stored as a keyed hash."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="activation_code", verbose_name=_("bruger")
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("udstedt"))
+    expires_at = models.DateTimeField(_("udløber"))
+    used_at = models.DateTimeField(_("brugt"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("aktiveringskode")
+        verbose_name_plural = _("aktiveringskoder")
+
+    def __str__(self) -> str:
+        return str(self.user)
