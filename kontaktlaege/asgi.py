@@ -1,6 +1,5 @@
 """ASGI entry point: HTTP through Django's own handler, WebSockets through Channels."""
 
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -11,9 +10,11 @@ http_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from kontaktlaege.limits import BodyLimit  # noqa: E402
 from kontaktlaege.live.origin import SameOriginValidator  # noqa: E402
+from kontaktlaege.live.process import prepare  # noqa: E402
 from kontaktlaege.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -25,5 +26,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The loaded code never becomes garbage: keep it out of the collector's full walks.
-gc.freeze()
+prepare(settings.GC_FULL_SECONDS)

@@ -113,9 +113,9 @@ if database_engine == "django.db.backends.postgresql" and envbool("DB_POOL", "tr
         }
     }
 else:
-    # Django's ASGI handler runs each request on a thread of its own: a connection kept past
-    # the request would stay open with the ended thread (Django's advice: 0 under ASGI).
-    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 0)
+    # For the sockets' long-lived database thread; a request's connection is closed when the
+    # request ends (live/process.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 300)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if database_engine == "django.db.backends.sqlite3":
     # A file, not memory: the live-server tests share it between threads.
@@ -129,6 +129,8 @@ if database_engine == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# Seconds between a server process's full garbage collections (live/process.py); 0: Python's.
+GC_FULL_SECONDS = envint("GC_FULL_SECONDS", 600)
 # Threads of a server process for its sockets' database calls (live/database.py): one with
 # SQLite; with PostgreSQL a call mostly waits for the server, and several wait at once.
 SOCKET_DATABASE_THREADS = envint(

@@ -73,3 +73,21 @@ def test_the_redis_layers_traceback_a_second_becomes_one_warning(monkeypatch, ca
                 redis_log.exception("Unexpected exception in receive task")
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "failing" in caplog.records[0].getMessage() and not caplog.records[0].exc_info
+
+
+def test_channels_dispatch_still_hops_to_the_database_thread() -> None:
+    """LiveSocket.dispatch leaves out channels' close_old_connections before every message;
+    breaks when channels changes its dispatch, so that the override is looked at again."""
+    from channels.consumer import AsyncConsumer
+
+    assert "aclose_old_connections()" in inspect.getsource(AsyncConsumer.dispatch)
+
+
+def test_a_request_leaves_its_database_connection_closed(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from kontaktlaege.live.process import close_request_connections
+
+    connection.ensure_connection()
+    close_request_connections()
+    assert connection.connection is None
