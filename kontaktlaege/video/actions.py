@@ -37,6 +37,8 @@ class LeaveReason(enum.Enum):
     REFUSED = "refused"  # no longer allowed in the call
     ENDED = "ended"  # the consultation ended
     EXPIRED = "expired"  # away longer than the grace period
+    REPLACED = "replaced"  # the same person joined again from another page (a reload)
+    REMOVED = "removed"  # a guest the doctor removed from the call
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,21 @@ class Heartbeat:
     gone: list[str]  # others now taken for away: their heartbeats stopped
 
 
-def _tell_call(consultation_id: int, event: str, peer: dict[str, Any], channel: str = "") -> None:
-    """On commit, tell the call's sockets that a participant joined, is away or left."""
+def _tell_call(
+    consultation_id: int,
+    event: str,
+    peer: dict[str, Any],
+    channel: str = "",
+    reason: LeaveReason | None = None,
+) -> None:
+    """On commit, tell the call's sockets that a participant joined, is away or left. A
+    place taken away (replaced, removed) carries the reason: that participant's own socket,
+    if still open, is told and closed."""
     message: dict[str, Any] = {"type": "video.peer", "event": event, "peer": peer}
     if event == "joined":
         message["channel"] = channel  # for the others' consumers only
+    if reason is not None:
+        message["reason"] = reason.value  # for the consumers only
     group = calls.call_group(consultation_id)
     transaction.on_commit(lambda: send_hint(group, message))
 
@@ -98,7 +110,16 @@ def join(
             existing.save(update_fields=["channel_name", "away_since", "seen_at"])
             _tell_joined(existing)
             return JoinResult.REJOINED
-        if members.count() >= calls.MAX_PARTICIPANTS:
+        # Places are per person, not per socket. The same person with a new peer id most
+        # likely reloaded the page (or opened it twice): the older place is given up, told
+        # as left, and its socket (if still open) closed. The new place joins last, so it
+        # makes the offers to everyone: the order rule holds.
+        for older in members.filter(principal=principal.key):
+            older.delete()
+            _record_left(older, consultation, principal.user, LeaveReason.REPLACED)
+            _tell_call(consultation_id, "left", {"id": older.peer_id}, reason=LeaveReason.REPLACED)
+        others = set(members.values_list("principal", flat=True))
+        if len(others) >= calls.MAX_PARTICIPANTS:
             return JoinResult.FULL
         member = CallMember.objects.create(
             consultation=consultation,

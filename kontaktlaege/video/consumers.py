@@ -19,6 +19,8 @@ from .turn import ice_servers
 
 CLOSE_ENDED = 4004
 CLOSE_FULL = 4009
+# Why a participant's place may be taken from its open socket (actions.LeaveReason values).
+TAKEN_AWAY = frozenset({LeaveReason.REPLACED.value, LeaveReason.REMOVED.value})
 
 
 async def _principal(scope: dict[str, Any], consultation_id: int) -> calls.Principal | None:
@@ -120,7 +122,11 @@ class CallConsumer(LiveSocket):
 
     async def video_peer(self, event: dict[str, Any]) -> None:
         peer = event["peer"]
-        if peer["id"] == self.peer_id or not self.joined:
+        if not self.joined:
+            return
+        if peer["id"] == self.peer_id:
+            if event["event"] == "left" and event.get("reason") in TAKEN_AWAY:
+                await self._taken_away(event["reason"])
             return
         if event["event"] == "joined":
             # We join the group before reading the roster, so that no arrival is missed: one
@@ -145,6 +151,18 @@ class CallConsumer(LiveSocket):
         )()
         if state != Consultation.State.ADMITTED:
             await self._ended()
+
+    async def _taken_away(self, reason: str) -> None:
+        """This socket's place is gone: the same person joined from another page, or the
+        doctor removed this guest. The page is told why; 4003 keeps it from reconnecting."""
+        self.joined = False
+        if reason == LeaveReason.REPLACED.value:
+            text = _("Opkaldet er åbnet i et andet vindue eller en anden fane.")
+        else:
+            text = _("Lægen har fjernet dig fra opkaldet.")
+        await self.send_json({"type": reason, "message": text})
+        await self._discard()
+        await self.close(code=CLOSE_UNAUTHORISED)
 
     # --- from the browser --------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions, calls
 from kontaktlaege.video.actions import Heartbeat, JoinResult, LeaveReason
 from kontaktlaege.video.models import CallMember, Invite
+from tests.support import factories
 from tests.support.personas import World
 
 
@@ -109,9 +110,11 @@ def test_join_answers_with_the_enum_and_audits_new_places(
 def test_join_before_admission_or_into_a_full_call(world: World, running: Consultation) -> None:
     queued = consultations.join_queue(world.carer2, ydernummer=world.ydernummer, reason="Feber")
     assert actions.join(user(world.carer2), queued.pk, peer(), "ch") == JoinResult.INACTIVE
-    for n, who in enumerate([world.gp, world.secretary, world.carer, world.gp]):
+    third = factories.ClinicStaffFactory(username="carl", clinic=world.clinic)
+    for n, who in enumerate([world.gp, world.secretary, world.carer, third]):
         assert actions.join(user(who), running.pk, peer(), f"ch-{n}") == JoinResult.JOINED
-    assert actions.join(user(world.secretary), running.pk, peer(), "ch-5") == JoinResult.FULL
+    fourth = factories.ClinicStaffFactory(username="dorte", clinic=world.clinic)
+    assert actions.join(user(fourth), running.pk, peer(), "ch-5") == JoinResult.FULL
     assert CallMember.objects.filter(consultation=running).count() == calls.MAX_PARTICIPANTS
     assert len(audited("video_joined")) == calls.MAX_PARTICIPANTS
 

@@ -24,6 +24,7 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions as video
 from kontaktlaege.video import calls
 from kontaktlaege.video.models import CallMember
+from tests.support import factories
 from tests.support.personas import World
 from tests.support.signin import verified_client
 from tests.support.threads import run_async
@@ -44,7 +45,7 @@ def cookie_of(user: Any) -> str:
 class Peer:
     def __init__(self, cid: int, cookie: str | None, peer_id: str | None = None) -> None:
         self.id = uuid.uuid4().hex if peer_id is None else peer_id
-        headers = [(b"origin", b"http://127.0.0.1")]
+        headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
         if cookie:
             headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
         self.comm = WebsocketCommunicator(
@@ -337,6 +338,7 @@ def test_at_most_four_participants(world: World) -> None:
     session[calls.GUEST_SESSION_KEY] = {"invite": invite.pk, "consultation": c.pk}
     session.save()
     guest_cookie = session.session_key
+    fifth_person = factories.ClinicStaffFactory(username="carl", clinic=world.clinic)
 
     async def scenario() -> None:
         peers = [
@@ -347,7 +349,7 @@ def test_at_most_four_participants(world: World) -> None:
         g = Peer(c.pk, guest_cookie)
         assert (await g.connect())[0]
         assert (await g.receive())["type"] == "call"
-        fifth = Peer(c.pk, await database_sync_to_async(cookie_of)(world.gp))
+        fifth = Peer(c.pk, await database_sync_to_async(cookie_of)(fifth_person))
         assert (await fifth.connect())[0]
         assert await fifth.receive() == {
             "type": "full",

@@ -74,6 +74,8 @@ export class VideoCall {
         return;
       case "ended":
       case "full":
+      case "replaced": // we joined again from another page: that one has our place now
+      case "removed": // a guest the doctor removed
         this.stop();
         this.status(m.message, true);
         if (m.type === "ended") this.onEnded(m.message);
