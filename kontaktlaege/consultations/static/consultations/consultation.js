@@ -16,12 +16,17 @@ function render(data) {
   document.getElementById("room-closed").hidden = !data.room_closed;
   document.getElementById("reject-message").textContent = data.reject_message || "";
   document.getElementById("notice").textContent = data.notice || "";
+  // Only new messages are added: the list is a live region, and what is re-added is re-read.
   const list = document.getElementById("doctor-messages");
-  list.replaceChildren(...data.messages.map((m) => {
+  const shown = [...list.children].map((li) => li.textContent);
+  const texts = data.messages.map((m) => m.text);
+  const kept = shown.every((text, i) => texts[i] === text) ? shown.length : 0;
+  if (kept === 0) list.replaceChildren();
+  for (const text of texts.slice(kept)) {
     const li = document.createElement("li");
-    li.textContent = m.text;
-    return li;
-  }));
+    li.textContent = text;
+    list.append(li);
+  }
   document.title = data.state === "queued" && data.position
     ? `(${data.position}) ${baseTitle}` : baseTitle;
 }

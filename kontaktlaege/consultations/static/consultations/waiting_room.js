@@ -89,8 +89,19 @@ function render(data) {
   document.getElementById("queue-count").textContent = queued.length;
   document.getElementById("empty").hidden = data.entries.length > 0;
   document.title = queued.length ? `(${queued.length}) ${baseTitle}` : baseTitle;
-  if (arrivals.length) beep();
+  if (arrivals.length) {
+    beep();
+    announce(arrivals);
+  }
   tick();
+}
+
+// Screen readers: who arrived, read out from the status region (#entries is not one).
+function announce(arrivals) {
+  const who = arrivals.map((e) => [e.citizen_name, e.kind_label, e.employee_name]
+    .filter(Boolean).join(", "));
+  document.getElementById("arrivals").textContent =
+    `${root.dataset.tArrived} ${who.join("; ")}`;
 }
 
 function tick() {

@@ -19,9 +19,12 @@ function section(n) {
 
 function show(n, state) {
   // Within a step, show the block for one state: start, working or problem.
+  const focused = document.activeElement;
   for (const el of section(n).querySelectorAll("[data-when]")) {
     el.hidden = el.dataset.when !== state;
   }
+  // A keyboard user whose button just disappeared goes on from the step's heading.
+  if (focused && focused.closest("[hidden]")) section(n).querySelector("h2").focus();
 }
 
 function goTo(n) {
