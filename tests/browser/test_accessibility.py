@@ -203,6 +203,21 @@ def test_call_privacy_and_audit_pages(world: World, person: NewPerson) -> None:
     check(clinic.page)
     check(employee.page)
 
+    # A relative joins by the one-time link: the doctor's link, the guest's pages.
+    clinic.page.get_by_role("button", name="Inviter pårørende/tolk").click()
+    link = clinic.page.get_by_label(re.compile("^Engangslink"))
+    expect(link).not_to_have_value("")
+    check(clinic.page)
+    guest = person()
+    guest.page.goto(link.input_value())
+    check(guest.page)
+    guest.page.locator("#id_name").fill("Tolk Hansen")
+    guest.page.locator("#join-call").click()
+    expect(guest.page.locator("#remote-videos figure")).to_have_count(2, timeout=30_000)
+    check(guest.page)
+    expect(clinic.page.locator("#remote-videos figure")).to_have_count(2, timeout=30_000)
+    check(clinic.page)  # with the guest in the call
+
     # Citizen mode on the employee's device: the banner, then the unlock page.
     employee.page.get_by_role("button", name=re.compile("^Borgertilstand")).click()
     expect(employee.page.get_by_text("Borgertilstand: enheden er låst")).to_be_visible()
@@ -210,6 +225,16 @@ def test_call_privacy_and_audit_pages(world: World, person: NewPerson) -> None:
     employee.page.get_by_role("link", name="Lås op (medarbejder)").click()
     expect(employee.page.get_by_role("heading", name="Lås enheden op")).to_be_visible()
     check(employee.page)
+
+    # The doctor ends the call: the ended pages of both sides.
+    employee.page.get_by_role("link", name="Tilbage til konsultationen").click()
+    clinic.page.get_by_role("button", name="Afslut opkald").click()
+    expect(clinic.page.locator("#call-ended")).to_be_visible()
+    check(clinic.page)
+    expect(employee.page.get_by_text("Konsultationen er afsluttet.").first).to_be_visible()
+    check(employee.page)
+    expect(guest.page.locator("#call-ended")).to_be_visible()
+    check(guest.page)
 
     # The clinic's idle lock: the page that asks for password and code again.
     edit_session(clinic, **{sd.IDLE_LOCKED: True})

@@ -32,7 +32,7 @@ FOCUSED = """() => {
 
 def tab_to(page: Page, target: Locator, *, back: bool = False, limit: int = 40) -> None:
     """Tab (or Shift+Tab) until `target` has the focus; every stop on the way must show it."""
-    stops = []
+    stops: list[str] = []
     for _ in range(limit):
         page.keyboard.press("Shift+Tab" if back else "Tab")
         focused = page.evaluate(FOCUSED)
