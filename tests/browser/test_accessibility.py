@@ -6,8 +6,10 @@ import re
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from kontaktlaege.accounts import activation
 from kontaktlaege.accounts.models import User
 from kontaktlaege.privacy import shared_device as sd
 from tests.support import factories
@@ -70,6 +72,22 @@ def test_sign_in_error_and_public_pages(world: World, person: NewPerson) -> None
     page.get_by_role("button", name="Log ind", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     check(page)
+
+    # A new account binds its authenticator app: the activation code, then the QR code.
+    newcomer = factories.EmployeeFactory(username="ny")
+    TOTPDevice.objects.filter(user=newcomer).delete()
+    code = activation.issue(newcomer)  # type: ignore[arg-type]
+    first = person()
+    first.goto("/konto/log-ind/")
+    first.page.get_by_label("Brugernavn").fill("ny")
+    first.page.get_by_label("Adgangskode").fill(PASSWORD)
+    first.page.get_by_role("button", name="Næste").click()
+    expect(first.page.get_by_label("Aktiveringskode")).to_be_visible()
+    check(first.page)
+    first.page.get_by_label("Aktiveringskode").fill(code)
+    first.page.get_by_role("button", name="Fortsæt").click()
+    expect(first.page.get_by_role("img", name="QR-kode til godkendelses-app")).to_be_visible()
+    check(first.page)
 
     visitor.goto("/findes-ikke/")
     expect(page.get_by_text("Fejlkode 404.")).to_be_visible()
