@@ -241,19 +241,15 @@ def set_mode(staff: User, mode: str, *, clear_queue: bool = False) -> WaitingRoo
         room.mode = mode
         room.save(update_fields=["mode"])
         cleared = 0
-        waiting = Consultation.objects.select_for_update().filter(
-            clinic_id=room.clinic_id, state=S.QUEUED
-        )
         if mode == WaitingRoom.Mode.CLOSED and clear_queue:
+            waiting = Consultation.objects.select_for_update().filter(
+                clinic_id=room.clinic_id, state=S.QUEUED
+            )
             for consultation in waiting:
                 _move(consultation, S.CLEARED, staff)
                 cleared += 1
-        elif room.is_open() != was_open:
-            # Those waiting are told that the room closed (or opened again) for new arrivals.
-            for consultation in waiting:
-                consultation.seq += 1
-                consultation.save(update_fields=["seq"])
-                events.consultation_changed(consultation.pk, consultation.seq)
+        else:
+            _tell_waiting_if_opened_or_closed(room, was_open)
         record(
             "waiting_room_" + mode,
             actor=staff,
@@ -265,13 +261,28 @@ def set_mode(staff: User, mode: str, *, clear_queue: bool = False) -> WaitingRoo
     return room
 
 
+def _tell_waiting_if_opened_or_closed(room: WaitingRoom, was_open: bool) -> None:
+    """Those waiting are told that the room closed (or opened again) for new arrivals."""
+    if room.is_open() == was_open:
+        return
+    waiting = Consultation.objects.select_for_update().filter(
+        clinic_id=room.clinic_id, state=S.QUEUED
+    )
+    for consultation in waiting:
+        consultation.seq += 1
+        consultation.save(update_fields=["seq"])
+        events.consultation_changed(consultation.pk, consultation.seq)
+
+
 def set_schedule(staff: User, windows: list[tuple[int, time, time]]) -> WaitingRoom:
     with transaction.atomic():
         room = _lock_room(staff.clinic_id)  # type: ignore[arg-type]
+        was_open = room.is_open()
         room.windows.all().delete()
         OpeningWindow.objects.bulk_create(
             OpeningWindow(waiting_room=room, weekday=d, start=s, end=e) for d, s, e in windows
         )
+        _tell_waiting_if_opened_or_closed(room, was_open)
         record(
             "schedule_changed", actor=staff, clinic=room.clinic, detail={"windows": len(windows)}
         )

