@@ -240,3 +240,52 @@ def use_invite(invite: Invite, guest_name: str) -> bool:
             consultation = invite.consultation
             record("video_invite_used", clinic=consultation.clinic_id, consultation=consultation)
     return bool(used)
+
+
+def remove_guest(
+    staff: User, consultation_id: int, *, peer_id: str = "", invite_id: int | None = None
+) -> int:
+    """The doctor removes a guest, named by its peer id in the call or by its invitation:
+    the invitation is revoked (its link and the guest's session let nobody in again), the
+    guest's place is given up, the call told, and the guest's open socket told and closed.
+    Clinic staff of the consultation's clinic only. Returns the invitation's id."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if (
+            consultation is None
+            or not staff.is_clinic_staff
+            or consultation.clinic_id != staff.clinic_id
+        ):
+            raise Consultation.DoesNotExist
+        if peer_id:
+            member = CallMember.objects.filter(
+                consultation=consultation, peer_id=peer_id, role="guest"
+            ).first()
+            key = member.principal if member is not None else ""
+            invite_id = int(key.split(":", 1)[1]) if key.startswith("guest:") else None
+        invite = (
+            Invite.objects.select_for_update()
+            .filter(pk=invite_id, consultation=consultation)
+            .first()
+            if invite_id is not None
+            else None
+        )
+        if invite is None:
+            raise ActionError(_("Gæsten er ikke med i dette opkald."))
+        if invite.revoked_at is None:
+            invite.revoked_at = timezone.now()
+            invite.save(update_fields=["revoked_at"])
+        for member in CallMember.objects.filter(
+            consultation=consultation, principal=f"guest:{invite.pk}"
+        ):
+            member.delete()
+            _record_left(member, consultation, staff, LeaveReason.REMOVED)
+            _tell_call(consultation.pk, "left", {"id": member.peer_id}, reason=LeaveReason.REMOVED)
+        record(
+            "video_guest_removed",
+            actor=staff,
+            clinic=consultation.clinic_id,
+            consultation=consultation,
+            detail={"invite": invite.pk},
+        )
+    return invite.pk

@@ -57,7 +57,11 @@ def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str]
         return None
     if principal.invite_id is None:
         return None
-    invite = Invite.objects.filter(pk=principal.invite_id, used_at__isnull=False).first()
+    # A revoked invitation (the doctor removed the guest) lets nobody in, on any page or
+    # socket, whatever session still holds it.
+    invite = Invite.objects.filter(
+        pk=principal.invite_id, used_at__isnull=False, revoked_at__isnull=True
+    ).first()
     if invite is None or invite.consultation_id != consultation.pk:
         return None
     return "guest", invite.guest_name
@@ -149,19 +153,33 @@ def invite_token(invite: Invite) -> str:
     return signing.dumps({"i": invite.pk, "n": invite.nonce}, salt=INVITE_SALT)
 
 
-def invite_from_token(token: str) -> Invite | None:
-    """The still-usable invitation the token names, or None (forged, expired, used)."""
+def invite_named(token: str) -> Invite | None:
+    """The invitation a genuine, unexpired token names, usable or not (None if forged)."""
     try:
         data = signing.loads(token, salt=INVITE_SALT, max_age=invite_ttl())
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("i"), int):
         return None
-    invite = (
+    return (
         Invite.objects.select_related("consultation__clinic")
         .filter(pk=data["i"], nonce=str(data.get("n")))
         .first()
     )
+
+
+def invite_from_token(token: str) -> Invite | None:
+    """The still-usable invitation the token names, or None (forged, expired, used,
+    revoked)."""
+    invite = invite_named(token)
     if invite is None or not invite.is_usable:
         return None
     return invite
+
+
+def guest_invite(session: Any) -> Invite | None:
+    """The invitation a guest's session holds, revoked or not (None if it holds none)."""
+    data = session.get(GUEST_SESSION_KEY) if session is not None else None
+    if not isinstance(data, dict) or not isinstance(data.get("invite"), int):
+        return None
+    return Invite.objects.filter(pk=data["invite"]).first()

@@ -21,6 +21,9 @@ class Invite(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     guest_name = models.CharField(_("navn"), max_length=60, blank=True)
+    # Set when the doctor removed the guest: the link and the guest's session no longer let
+    # anyone in.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("videoinvitation")
@@ -31,7 +34,7 @@ class Invite(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.used_at is None and timezone.now() < self.expires_at
+        return self.used_at is None and self.revoked_at is None and timezone.now() < self.expires_at
 
 
 class CallMember(models.Model):

@@ -5,14 +5,14 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations.models import Consultation
 
-from . import actions, calls
+from . import actions, calls, signaling
 
 CLINIC = User.Kind.CLINIC
 
@@ -64,9 +64,41 @@ def create_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse({"url": url, "expires_at": invite.expires_at.isoformat()})
 
 
+@require_POST
+@verified_required(CLINIC)
+def remove_guest(request: HttpRequest, pk: int) -> HttpResponse:
+    """The doctor removes a guest from the call (its peer id, or its invitation's id): the
+    invitation is revoked and the guest cannot come back."""
+    consultation = _clinic_consultation(request, pk)
+    peer_id = request.POST.get("peer", "")
+    invite = request.POST.get("invite", "")
+    if not (signaling.valid_peer_id(peer_id) or invite.isdigit()):
+        return JsonResponse({"error": gettext("Vælg hvem der skal fjernes.")}, status=400)
+    try:
+        removed = actions.remove_guest(
+            request.user,  # type: ignore[arg-type]
+            consultation.pk,
+            peer_id=peer_id if signaling.valid_peer_id(peer_id) else "",
+            invite_id=int(invite) if invite.isdigit() and not peer_id else None,
+        )
+    except Consultation.DoesNotExist:
+        raise Http404 from None
+    except actions.ActionError as error:
+        return JsonResponse({"error": str(error)}, status=409)
+    return JsonResponse({"removed": removed})
+
+
+def _withdrawn(request: HttpRequest) -> HttpResponse:
+    return render(request, "video/invite_invalid.html", {"withdrawn": True}, status=410)
+
+
 def guest_join(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows the invitation (link previews must not use it up); POST uses it."""
     invite = calls.invite_from_token(token)
+    if invite is None:
+        named = calls.invite_named(token)
+        if named is not None and named.revoked_at is not None:
+            return _withdrawn(request)
     if invite is None or invite.consultation.state != Consultation.State.ADMITTED:
         return render(request, "video/invite_invalid.html", status=410)
     form = GuestForm(request.POST or None)
@@ -88,6 +120,11 @@ def guest_call(request: HttpRequest) -> HttpResponse:
     data = request.session.get(calls.GUEST_SESSION_KEY)
     if not isinstance(data, dict):
         raise Http404
+    invite = calls.guest_invite(request.session)
+    if invite is None or invite.revoked_at is not None:
+        # Removed by the doctor: the session lets the guest in nowhere again.
+        del request.session[calls.GUEST_SESSION_KEY]
+        return _withdrawn(request)
     consultation = get_object_or_404(
         Consultation.objects.select_related("clinic"), pk=data["consultation"]
     )

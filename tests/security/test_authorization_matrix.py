@@ -123,6 +123,7 @@ TABLE.update(
         "consultations:clinic_end": per_object(None, "POST", CLINICS, *C),
         "video:clinic_call": per_object("GET", "POST", CLINICS, *C),
         "video:create_invite": per_object(None, "POST", CLINICS, *C),
+        "video:remove_guest": per_object(None, "POST", CLINICS, *C),
         # A made-up token is never a valid invitation, for anyone.
         "video:guest_join": {
             "mine": {"GET": everyone("denied"), "POST": everyone("denied")},

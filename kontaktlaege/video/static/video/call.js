@@ -12,10 +12,11 @@ const BROKEN_ICE = new Set(["failed", "disconnected"]);
 const ANSWER_WAIT_MS = 5000;
 
 export class VideoCall {
-  constructor(panel, { onEnded = () => {} } = {}) {
+  constructor(panel, { onEnded = () => {}, onRemove = null } = {}) {
     this.panel = panel;
     this.t = panel.dataset;
     this.onEnded = onEnded;
+    this.onRemove = onRemove; // the doctor's page: remove a guest (peer id, info)
     this.peers = new Map(); // peer id → { pc, info, polite, makingOffer, ... }
     this.iceServers = [];
     this.graceMs = 30000;
@@ -264,6 +265,13 @@ export class VideoCall {
     p.tile.dataset.role = info.role;
     p.tile.querySelector("figcaption").textContent =
       info.name ? `${info.name} · ${info.role_label}` : info.role_label;
+    // The doctor's "Fjern" next to a guest.
+    const remove = p.tile.querySelector(".remove-guest");
+    if (remove) {
+      remove.hidden = !(this.onRemove && info.role === "guest");
+      remove.setAttribute("aria-label", (this.t.tRemove || "").replace("%(name)s", info.name));
+      remove.onclick = () => this.onRemove?.(info.id, remove);
+    }
   }
 
   removePeer(id, announce) {

@@ -14,7 +14,22 @@ function showEnded() {
   page.dataset.state = "ended";
 }
 
-const call = new VideoCall(panel, { onEnded: showEnded });
+// The doctor removes a guest: the server revokes the invitation and closes their socket;
+// the call hears that they left.
+const removeForm = document.getElementById("remove-guest-form");
+async function removeGuest(peerId, button) {
+  removeForm.elements.peer.value = peerId;
+  button.disabled = true;
+  try {
+    await postForm(removeForm);
+    call.removePeer(peerId, true);
+  } catch (err) {
+    button.disabled = false;
+    call.status(err.message, true);
+  }
+}
+
+const call = new VideoCall(panel, { onEnded: showEnded, onRemove: removeForm ? removeGuest : null });
 window.klVideo = call;
 wireControls(panel, call);
 call.start();
