@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kontaktlaege.consultations",
     "kontaktlaege.video",
     "kontaktlaege.privacy",
+    "kontaktlaege.outbox",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,24 @@ OTP_TOTP_ISSUER = "Kontakt Læge"
 # console in the embedded default.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kontakt Læge <noreply@localhost>")
+# SMTP in production (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend); a timeout,
+# so a mail server that hangs cannot stop the scheduler.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+
+# The outbox (outbox/): every SMS and e-mail is queued, then sent by the scheduler. SMS go
+# through SMS_BACKEND; the embedded default keeps them in the outbox, read by the clinic.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "kontaktlaege.outbox.backends.OutboxOnlySMSBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = envint("SMS_GATEWAY_TIMEOUT", 10)
+SMS_SENDER = os.environ.get("SMS_SENDER", "Laegevideo")
+# Temporary failures are retried after 1, 2, 4 … minutes; after this many tries: failed.
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
@@ -268,6 +287,11 @@ STUN_URLS = [u for u in os.environ.get("STUN_URLS", "").split(",") if u]
 TURN_URLS = [u for u in os.environ.get("TURN_URLS", "").split(",") if u]
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", 3600)
+# The public connection test's anonymous TURN credentials: short-lived, and at most this many
+# per client address within their lifetime (counted in Django's cache: per process unless a
+# shared cache is configured).
+CONNECTION_TEST_TURN_TTL = envint("CONNECTION_TEST_TURN_TTL", 600)
+CONNECTION_TEST_TURN_PER_ADDRESS = envint("CONNECTION_TEST_TURN_PER_ADDRESS", 10)
 # A call participant whose socket dropped keeps the place (the others wait) this long.
 VIDEO_GRACE_SECONDS = envint("VIDEO_GRACE_SECONDS", 30)
 # How long a relative's or interpreter's invitation link can be used.

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("kontaktlaege.video.check_urls")),
     path("revision/", include("kontaktlaege.audit.urls")),
     path("privatliv/", include("kontaktlaege.privacy.urls")),
+    path("klinik/udbakke/", include("kontaktlaege.outbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,12 +12,14 @@ log = logging.getLogger(__name__)
 
 
 def run_once() -> None:
+    from kontaktlaege.outbox import actions as outbox
     from kontaktlaege.privacy.retention import run_daily
 
     from .actions import abandon_stale
 
     close_old_connections()
     try:
+        outbox.run_scheduled()  # sends what is due; never raises, so the jobs below still run
         count = abandon_stale()
         if count:
             log.info("queue: %d waiting entries passed the grace period", count)

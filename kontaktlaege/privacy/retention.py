@@ -1,7 +1,8 @@
 """Retention: the personal data of finished consultations is erased after RETENTION_DAYS.
 
 What goes: citizen name, CPR (encrypted value and keyed hash), reason, reject message, the
-employee's name/role/workplace as shown to the doctor, and the clinic's messages. What stays:
+employee's name/role/workplace as shown to the doctor, the clinic's messages, and the
+recipient, subject and text of the outbox's finished SMS and e-mails. What stays:
 kind, state, clinic, municipality, ydernummer and the lifecycle timestamps, so the statistics
 count the same before and after."""
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from kontaktlaege.audit.log import record
 from kontaktlaege.consultations.models import Consultation, Message
+from kontaktlaege.outbox import actions as outbox
 
 from .models import RetentionRun
 
@@ -66,9 +68,14 @@ def erase_expired(now: datetime | None = None) -> int:
             Consultation.objects.filter(pk__in=ids).update(**PERSONAL_FIELDS)
         # Expired sessions may hold an encrypted CPR draft of a call never placed.
         Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
+        messages = outbox.erase_expired(now or timezone.now())
         record(
             "retention_erased",
-            detail={"consultations": len(ids), "retention_days": settings.RETENTION_DAYS},
+            detail={
+                "consultations": len(ids),
+                "outbox_messages": messages,
+                "retention_days": settings.RETENTION_DAYS,
+            },
         )
     log.info("retention: erased personal data of %d consultations", len(ids))
     return len(ids)

@@ -92,6 +92,8 @@ TABLE: dict[str, dict] = {
     # Not in citizen mode / not idle-locked: both just send the employee home.
     "privacy:unlock": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
     "privacy:resume": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    # A page to read (its own clinic's messages only); nothing is posted to it.
+    "outbox:outbox": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
 }
 
 

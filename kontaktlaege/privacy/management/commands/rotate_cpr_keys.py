@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from kontaktlaege.consultations.models import Consultation, Message
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.models import RegistryEntry
+from kontaktlaege.outbox.models import OutboxMessage
 
 BATCH = 500
 TARGETS: list[tuple[type[models.Model], str]] = [
@@ -26,6 +27,9 @@ TARGETS: list[tuple[type[models.Model], str]] = [
     (Consultation, "reason"),
     (Consultation, "reject_message"),
     (Message, "text"),
+    (OutboxMessage, "recipient"),
+    (OutboxMessage, "subject"),
+    (OutboxMessage, "body"),
 ]
 
 
