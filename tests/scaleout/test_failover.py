@@ -40,7 +40,7 @@ def consultation_view(
         " ORDER BY created_at, id",
         consultation_id,
     )
-    return seq, state, [(text, at) for text, at in messages]
+    return seq, state, [(cluster.decrypt(text), at) for text, at in messages]
 
 
 def consultation_shown(page: ReconnectingPage) -> tuple[int, str, list[tuple[str, datetime]]]:
@@ -145,5 +145,5 @@ def test_clients_of_a_killed_process_reconnect_to_another(
     failover_cluster: Cluster, proxy: FlakyLink
 ) -> None:
     asyncio.run(scenario(failover_cluster, proxy))
-    assert failover_cluster.procs[A].returncode == -9
-    assert failover_cluster.procs[B].poll() is None
+    assert failover_cluster.servers[A].proc.returncode == -9
+    assert failover_cluster.servers[B].proc.poll() is None

@@ -167,9 +167,21 @@ def setup_on_sqlite(var_dir: str | Path) -> dict[str, str]:
 class Cluster:
     """Server processes sharing one PostgreSQL database and one Redis."""
 
-    def __init__(self, servers: list[Server], database_url: str) -> None:
+    def __init__(self, servers: list[Server], database_url: str, env: dict[str, str]) -> None:
         self.servers = servers
         self.database_url = database_url
+        self.env = env
+
+    def decrypt(self, token: str) -> str:
+        """A value the processes stored encrypted (their key derives from their SECRET_KEY)."""
+        import base64
+        import hashlib
+        import hmac
+
+        from cryptography.fernet import Fernet
+
+        key = hmac.new(self.env["SECRET_KEY"].encode(), b"cpr-encryption", hashlib.sha256)
+        return Fernet(base64.urlsafe_b64encode(key.digest())).decrypt(token.encode()).decode()
 
     @property
     def ports(self) -> list[int]:
@@ -215,4 +227,4 @@ def start_cluster(
     migrate(env)
     run(env, "manage.py", "load_demo")
     with running(env, 2) as servers:
-        yield Cluster(servers, database_url)
+        yield Cluster(servers, database_url, env)
