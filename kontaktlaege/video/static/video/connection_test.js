@@ -97,7 +97,7 @@ async function testServer(row, server) {
 async function run() {
   runAgain.disabled = true;
   summary.textContent = "";
-  const rows = [...root.querySelectorAll('tr[data-status]:not([data-status="none"])')];
+  const rows = [...root.querySelectorAll("tr[data-index], tr[data-check=websocket]")];
   for (const row of rows) setResult(row, "running", texts.running);
 
   const socketRow = root.querySelector('tr[data-check="websocket"]');
