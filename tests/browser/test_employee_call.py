@@ -97,17 +97,13 @@ def test_queue_number_follows_the_queue_live(world: World, person: NewPerson) ->
     second.sign_in(world.carer2)
     queue_on_behalf(second, world.cpr2, "Sår på underbenet heler ikke")
     expect(second.page.locator("#queue-number")).to_have_text("2")
-    expect(second.page).to_have_title(
-        "(2) Videokonsultation – Lægehuset Nørrebro · Kontakt Læge"
-    )
+    expect(second.page).to_have_title("(2) Videokonsultation – Lægehuset Nørrebro · Kontakt Læge")
     second.mark()
 
     first.page.get_by_role("button", name="Forlad køen").click()
     expect(first.page.get_by_text("Du har forladt køen.")).to_be_visible()
     expect(second.page.locator("#queue-number")).to_have_text("1")
-    expect(second.page).to_have_title(
-        "(1) Videokonsultation – Lægehuset Nørrebro · Kontakt Læge"
-    )
+    expect(second.page).to_have_title("(1) Videokonsultation – Lægehuset Nørrebro · Kontakt Læge")
     assert second.not_reloaded()
 
 

@@ -91,7 +91,11 @@ TABLE: dict[str, dict] = {
     "audit:citizen_report": {"GET": verified(ADMINS), "POST": verified(ADMINS)},
     # Not in citizen mode / not idle-locked: both just send the employee home.
     "privacy:unlock": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
-    "privacy:resume": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
+    # Every role's idle lock (clinic staff and administrators too) is lifted here.
+    "privacy:resume": {
+        "GET": verified(EMPLOYEES | CLINICS | ADMINS),
+        "POST": verified(EMPLOYEES | CLINICS | ADMINS),
+    },
     # A page to read (its own clinic's messages only); nothing is posted to it.
     "outbox:outbox": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
 }

@@ -134,6 +134,7 @@ def test_citizen_mode_binds_sockets(world, scene, server_url) -> None:  # type: 
     from kontaktlaege.consultations import actions
 
     second = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Udslæt på armen")
+    actions.admit(world.gp, scene.mine.pk)  # citizen mode is for a running call
     client = verified_client(world.carer)
     assert client.post(f"/privatliv/borgertilstand/{scene.mine.pk}/").status_code == 302
     cookie = "sessionid=" + client.cookies["sessionid"].value

@@ -1,9 +1,7 @@
 """The call socket relays signaling only between the participants of one admitted
 consultation, checks every message, and refuses malformed or oversized ones in Danish."""
 
-import asyncio
 import json
-import threading
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,8 +11,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from kontaktlaege.asgi import application
@@ -442,62 +438,6 @@ def test_a_participant_whose_heartbeats_stopped_is_away_until_heard_again(world:
         assert await doctor.nothing()
         for peer in (doctor, employee):
             await peer.comm.disconnect()
-
-    run(scenario())
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a heartbeat's stamp is written on the sockets' database thread (there is no "
-    "presence writer thread); with SQLite that one thread waits for the other writer",
-)
-def test_a_heartbeat_waits_for_no_other_writer(world: World) -> None:
-    """Another transaction holds the participant's row (with SQLite the whole database) for
-    writing: the heartbeat is answered and the socket's next message handled meanwhile (the
-    sockets' database thread is not held up by a write); the stamp follows once the other
-    writer is done."""
-    c = admitted(world)
-    holding, release = threading.Event(), threading.Event()
-
-    def other_writer(peer_id: str) -> None:
-        try:
-            with transaction.atomic():
-                CallMember.objects.select_for_update().filter(peer_id=peer_id).update(
-                    role=F("role")
-                )
-                holding.set()
-                release.wait(20)
-        finally:
-            connections.close_all()
-
-    def stamp_of(peer_id: str) -> Any:
-        return CallMember.objects.get(peer_id=peer_id).seen_at
-
-    async def scenario() -> None:
-        doctor = await joined(c.pk, world.gp)
-        old = timezone.now() - timedelta(seconds=20)  # not yet silent
-        await database_sync_to_async(
-            lambda: CallMember.objects.filter(peer_id=doctor.id).update(seen_at=old)
-        )()
-        writer = threading.Thread(target=other_writer, args=(doctor.id,))
-        writer.start()
-        try:
-            assert await asyncio.get_running_loop().run_in_executor(None, holding.wait, 5)
-            await doctor.send({"type": "ping", "seq": 0})
-            assert (await doctor.receive())["type"] == "pong"
-            await doctor.send({"type": "sync"})
-            assert (await doctor.receive_until("call"))["you"] == doctor.id
-            assert writer.is_alive()  # all of it while the other writer still held it
-        finally:
-            release.set()
-            await asyncio.get_running_loop().run_in_executor(None, writer.join, 5)
-        for _ in range(100):
-            stamp = await database_sync_to_async(stamp_of)(doctor.id)
-            if stamp > old:
-                break
-            await asyncio.sleep(0.05)
-        assert stamp > old
-        await doctor.comm.disconnect()
 
     run(scenario())
 
