@@ -28,9 +28,8 @@ def test_login_is_throttled(world, settings) -> None:  # type: ignore[no-untyped
 
 
 def test_citizen_mode_unlock_is_throttled(world, scene, settings) -> None:  # type: ignore[no-untyped-def]
-    from tests.support.signin import verified_client
-
     from kontaktlaege.consultations import actions
+    from tests.support.signin import verified_client
 
     actions.admit(world.gp, scene.mine.pk)  # citizen mode is for a running call
     client = verified_client(world.carer)
