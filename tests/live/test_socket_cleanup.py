@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 
 from kontaktlaege.consultations import consumers
 from kontaktlaege.live.session_watch import session_watch
-from tests.test_sockets import WAIT, _join, receive, run, socket
+from tests.consultations.test_sockets import WAIT, _join, receive, run, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

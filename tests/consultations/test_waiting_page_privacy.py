@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import WaitingRoom
 from kontaktlaege.directory import cpr as cprlib
-from tests.test_sockets import WAIT, receive, run, socket
+from tests.consultations.test_sockets import WAIT, receive, run, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

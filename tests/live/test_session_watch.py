@@ -21,7 +21,7 @@ from kontaktlaege.consultations import actions
 from kontaktlaege.live import session_watch
 from kontaktlaege.live.session_watch import CLOSE_SESSION_ENDED
 from kontaktlaege.privacy import shared_device
-from tests.test_sockets import WAIT, db, receive, run, socket
+from tests.consultations.test_sockets import WAIT, db, receive, run, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
