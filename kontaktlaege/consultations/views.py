@@ -143,7 +143,7 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     request,
                     kind=Consultation.Kind.ON_BEHALF,
                     cpr=cprlib.encrypt(cpr),
-                    name=found.name,
+                    name=cprlib.encrypt(found.name),  # the session is stored: no clear text
                     ydernummer=found.ydernummer.pk,
                 )
                 return redirect("videocheck:device_check")
@@ -186,7 +186,7 @@ def reason(request: HttpRequest) -> HttpResponse:
         citizen_data = None
         if draft["kind"] == Consultation.Kind.ON_BEHALF:
             citizen_data = actions.CitizenOnBehalf(
-                cpr=cprlib.decrypt(draft["cpr"]), name=draft["name"]
+                cpr=cprlib.decrypt(draft["cpr"]), name=cprlib.decrypt(draft["name"])
             )
         try:
             consultation = actions.join_queue(
@@ -205,7 +205,13 @@ def reason(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "consultations/reason.html",
-        {"form": form, "draft": draft, "ydernummer": ydernummer, "clinic": ydernummer.clinic},
+        {
+            "form": form,
+            "draft": draft,
+            "citizen_name": cprlib.decrypt(draft.get("name", "")),
+            "ydernummer": ydernummer,
+            "clinic": ydernummer.clinic,
+        },
     )
 
 

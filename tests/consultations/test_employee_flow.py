@@ -130,8 +130,9 @@ def test_on_behalf_success_path(world, carer, caplog) -> None:  # type: ignore[n
     assert response.status_code == 302 and response.url == DEVICE_CHECK_URL
     response = carer.post(DEVICE_CHECK_URL)
     assert response.status_code == 302 and response.url == REASON_URL
-    # The draft in the session holds the CPR number encrypted, never in clear text.
+    # The draft in the session holds the CPR number and the name encrypted, never in clear.
     assert world.cpr not in str(carer.session[DRAFT])
+    assert "Inger" not in str(carer.session[DRAFT])
     page = carer.get(REASON_URL)
     assert _shows(page, "Inger Jensen") and _shows(page, world.clinic.name)
     assert not Consultation.objects.exists()  # nothing queued before the reason is given
