@@ -105,3 +105,9 @@ class ErrorPageMiddleware:
             if header.lower() not in ("content-type", "content-length"):
                 page.headers[header] = value
         return page
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without its token (an old tab, cookies off) gets the
+    product's 403 page too."""
+    return error_page(request, 403)

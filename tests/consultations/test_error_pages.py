@@ -105,3 +105,11 @@ def test_json_errors_stay_json(world, as_user) -> None:  # type: ignore[no-untyp
         reverse("consultations:admit", args=[999]), headers={"accept": "application/json"}
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_the_products_403() -> None:
+    response = Client(enforce_csrf_checks=True).post("/konto/log-ind/", {"username": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'lang="da"' in page and "Du har ikke adgang til siden" in page
