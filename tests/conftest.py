@@ -51,3 +51,29 @@ def danish() -> Iterator[None]:
     translation.activate("da")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _servers_quiet_before_the_flush(request):  # type: ignore[no-untyped-def]
+    """On PostgreSQL a server process may still be writing a closed page's clean-up when the
+    test's tables are truncated, and the two deadlock: wait until its connections are idle."""
+    from django.db import connection
+
+    uses_server = SERVER_FIXTURES.intersection(request.fixturenames)
+    if uses_server and "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")  # torn down (flushed) after this one
+    yield
+    if not uses_server or connection.vendor != "postgresql":
+        return
+    import time
+
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+    )
+    deadline, quiet = time.monotonic() + 10, 0
+    while quiet < 3 and time.monotonic() < deadline:  # idle at three looks 0.1 s apart
+        time.sleep(0.1)
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            quiet = quiet + 1 if cursor.fetchone()[0] == 0 else 0
