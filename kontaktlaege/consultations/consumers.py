@@ -2,6 +2,7 @@
 person). A hint or the poll says a newer state exists; the page's socket reads its snapshot
 from the database and sends it."""
 
+import asyncio
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED, LiveSocket, seq_of
 from . import actions
 from .events import consultation_group, queue_group, staff_group
 from .models import Consultation, WaitingRoom
-from .snapshots import clinic_snapshot_message, consultation_snapshot
+from .snapshots import Snapshot, clinic_snapshot_message, consultation_snapshot
 
 
 def _read_room_seqs(clinic_ids: list[int]) -> dict[int, int]:
@@ -38,8 +39,48 @@ def _read_consultation_seqs(consultation_ids: list[int]) -> dict[int, tuple[int,
     return in_chunks(consultation_ids, chunk)
 
 
+class SharedReads:
+    """The clinic's pages in this process that ask for its snapshot at once share one read:
+    a read that has not begun yet is new enough for everyone who asks before it begins."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, asyncio.Future[Snapshot]] = {}
+
+    async def read(self, clinic_id: int) -> Snapshot:
+        shared = self.waiting.get(clinic_id)
+        if shared is None:
+            loop = asyncio.get_running_loop()
+            shared = self.waiting[clinic_id] = loop.create_future()
+
+            def begin() -> Snapshot:
+                # Scheduled on the loop before any hint of a later commit can be delivered.
+                loop.call_soon_threadsafe(self._began, clinic_id, shared)
+                return clinic_snapshot_message(clinic_id)
+
+            reading = asyncio.ensure_future(on_database(begin)())
+            reading.add_done_callback(lambda done: self._finished(done, shared))
+        return await asyncio.shield(shared)
+
+    def _began(self, clinic_id: int, shared: "asyncio.Future[Snapshot]") -> None:
+        if self.waiting.get(clinic_id) is shared:
+            del self.waiting[clinic_id]
+
+    def _finished(
+        self, done: "asyncio.Future[Snapshot]", shared: "asyncio.Future[Snapshot]"
+    ) -> None:
+        if shared.done():
+            return
+        if done.cancelled():
+            shared.cancel()
+        elif done.exception() is not None:
+            shared.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            shared.set_result(done.result())
+
+
 # The pages open in this process (one poll per event loop).
 room_polls = PerLoop(lambda: SeqPoll(_read_room_seqs, "waiting-room"))
+clinic_reads = PerLoop(SharedReads)
 consultation_polls = PerLoop(
     lambda: SeqPoll(
         _read_consultation_seqs,
@@ -70,7 +111,7 @@ class WaitingRoomConsumer(LiveSocket):
             room_polls().closed(self.clinic_id, self)
 
     async def send_snapshot(self, only_if_newer: bool = False) -> None:
-        seq, text = await on_database(clinic_snapshot_message)(self.clinic_id)
+        seq, text = await clinic_reads().read(self.clinic_id)
         if only_if_newer and seq <= self.sent_seq:
             return  # another read already sent it
         self.sent_seq = max(self.sent_seq, seq)
