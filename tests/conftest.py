@@ -62,8 +62,11 @@ def _servers_quiet_before_the_flush(request):  # type: ignore[no-untyped-def]
     uses_server = SERVER_FIXTURES.intersection(request.fixturenames)
     if uses_server and "transactional_db" in request.fixturenames:
         request.getfixturevalue("transactional_db")  # torn down (flushed) after this one
+    flushed = "transactional_db" in request.fixturenames or any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
+    )
     yield
-    if not uses_server or connection.vendor != "postgresql":
+    if not (uses_server and flushed) or connection.vendor != "postgresql":
         return
     import time
 
