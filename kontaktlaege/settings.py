@@ -139,6 +139,9 @@ SOCKET_DATABASE_THREADS = envint(
     4 if database_engine == "django.db.backends.postgresql" else 1,
 )
 
+# Sockets a server process lets in at once (live/sockets.py); the rest wait at the door.
+SOCKET_HANDSHAKES_AT_ONCE = envint("SOCKET_HANDSHAKES_AT_ONCE", 8)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
