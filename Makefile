@@ -21,7 +21,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Kontakt Læge kører på http://$(HOST):$(PORT)/  (Ctrl+C stopper)"
-	KL_EMBEDDED_SCHEDULER=1 $(PY) -m kontaktlaege.serve --host $(HOST) --port $(PORT)
+	$(PY) -m kontaktlaege.serve --scheduler --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when it is missing.
 chromium:

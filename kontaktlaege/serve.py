@@ -53,8 +53,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m kontaktlaege.serve", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="also run the scheduler in this process (the embedded default; in production "
+        "`manage.py scheduler` runs on its own)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontaktlaege.settings")
+    if args.scheduler:
+        import django
+
+        django.setup()
+        from kontaktlaege.consultations.scheduler import start_in_background
+
+        start_in_background()
     uvicorn.Server(config(args.host, args.port)).run()
 
 

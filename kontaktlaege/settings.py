@@ -283,7 +283,6 @@ WS_MAX_MESSAGE_BYTES = envint("WS_MAX_MESSAGE_BYTES", 16 * 1024)
 # Request bodies over this are refused before they are read (kontaktlaege/limits.py).
 MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 WS_MAX_MESSAGES_PER_SECOND = envint("WS_MAX_MESSAGES_PER_SECOND", 50)
-EMBEDDED_SCHEDULER = envbool("KL_EMBEDDED_SCHEDULER")
 
 # WebRTC: STUN/TURN servers (comma-separated URLs). TURN credentials are short-lived and
 # derived from TURN_SECRET with coturn's REST-API scheme (`use-auth-secret`).

@@ -56,6 +56,5 @@ def server_url(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-d
     with server.server(
         connection.settings_dict,
         WS_MAX_MESSAGES_PER_SECOND=str(django_settings.WS_MAX_MESSAGES_PER_SECOND),
-        KL_EMBEDDED_SCHEDULER="false",
     ) as port:
         yield f"127.0.0.1:{port}"
