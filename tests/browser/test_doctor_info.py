@@ -1,0 +1,71 @@
+"""Doctor information in a real browser (issue 32): the clinic's staff enter an absence with a
+substitute, and an employee looking up a citizen of that clinic sees the absence and the
+substitute's phone before writing the reason."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.support.axe import assert_accessible
+from tests.support.personas import World
+
+from .conftest import NewPerson, pass_device_check
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The card must come before the reason field in the page (and so in reading order).
+CARD_BEFORE_REASON = """() => {
+  const card = document.getElementById("doctor-card");
+  const reason = document.getElementById("id_reason");
+  return !!(card.compareDocumentPosition(reason) & Node.DOCUMENT_POSITION_FOLLOWING);
+}"""
+
+
+def test_absence_with_substitute_is_seen_before_the_reason(world: World, person: NewPerson) -> None:
+    today = timezone.localdate()
+    clinic = person()
+    clinic.sign_in(world.secretary)
+    page = clinic.page
+    page.get_by_role("link", name="Lægeinformation").click()
+    expect(page.get_by_role("heading", name="Ydernummer 012345")).to_be_visible()
+    assert_accessible(page)
+    absence = page.locator("section", has=page.get_by_role("heading", name="Fravær og afløser"))
+    absence.get_by_label("Fra", exact=True).fill((today - timedelta(days=1)).isoformat())
+    absence.get_by_label("Til og med").fill((today + timedelta(days=7)).isoformat())
+    absence.get_by_label("Årsag (valgfri)").fill("Kursus")
+    absence.get_by_label("Afløserens navn").fill("Peter Lund")
+    absence.get_by_label("Afløserens klinik").fill("Lægerne i Valby")
+    absence.get_by_label("Afløserens telefon").fill("36 44 55 66")
+    absence.get_by_role("button", name="Tilføj fravær").click()
+    expect(page.get_by_text("Fraværet er gemt.")).to_be_visible()
+    expect(page.locator("#absences")).to_contain_text("Peter Lund")
+    expect(page.locator("#doctor-absent")).to_be_visible()  # the clinic sees what employees see
+
+    employee = person()
+    employee.sign_in(world.carer)
+    employee.goto("/")
+    page = employee.page
+    page.get_by_role("link", name="På vegne af borger").click()
+    page.get_by_label("Borgerens CPR-nummer").fill(world.cpr)
+    page.get_by_label("Tro- og love-erklæring").check()
+    page.get_by_role("button", name="Log ind på borgers vegne").click()
+    pass_device_check(page)
+
+    card = page.locator("#doctor-card")
+    expect(card.get_by_role("heading", name="Før du ringer")).to_be_visible()
+    back = (today + timedelta(days=7)).day
+    expect(page.locator("#doctor-absent")).to_contain_text("Lægen er fraværende til og med")
+    expect(page.locator("#doctor-absent")).to_contain_text(f"{back}.")
+    expect(page.locator("#doctor-absent")).to_contain_text("Kursus")
+    substitute = page.locator("#doctor-substitute")
+    expect(substitute).to_contain_text("Peter Lund")
+    expect(substitute).to_contain_text("Lægerne i Valby")
+    expect(substitute.get_by_role("link", name="36 44 55 66")).to_have_attribute(
+        "href", "tel:36445566"
+    )
+    expect(page.locator("#doctor-clinic-phone")).to_have_text("70 10 20 30")  # plan B
+    assert page.evaluate(CARD_BEFORE_REASON)
+    expect(page.get_by_label("Hvad drejer konsultationen sig om?")).to_be_empty()
+    assert_accessible(page)
