@@ -152,6 +152,15 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     name=cprlib.encrypt(found.name),  # the session is stored: no clear text
                     ydernummer=found.ydernummer.pk,
                 )
+                card = doctor_card(found.ydernummer)
+                if card.absence or card.closed_now:
+                    # The doctor is away or the clinic closed: said now, before the device
+                    # check and the reason, with the substitute and when it opens.
+                    return render(
+                        request,
+                        "consultations/doctor_found.html",
+                        {"card": card, "citizen_name": found.name},
+                    )
                 return redirect("videocheck:device_check")
     return render(request, "consultations/citizen.html", {"form": form, "card": card})
 

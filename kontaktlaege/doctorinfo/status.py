@@ -104,8 +104,8 @@ class DoctorCard:
 
     @property
     def closed_now(self) -> bool:
-        """Closed by its own hours (when it has told us them), a holiday or an absence."""
-        return bool(self.holiday) or (self.hours_known and not self.open_now)
+        """Closed by its own hours (when it has told them), a holiday or an absence."""
+        return self.hours_known and not self.open_now
 
 
 def doctor_card(ydernummer: Ydernummer, at: datetime | None = None) -> DoctorCard:
@@ -130,7 +130,8 @@ def doctor_card(ydernummer: Ydernummer, at: datetime | None = None) -> DoctorCar
         video_today=[(w.start, w.end) for w in windows if w.weekday == today.weekday()],
         hours_known=bool(week.hours),
         hours_today=[(h.start, h.end) for h in week.hours_on(today)],
-        holiday=closing_holiday(today, week.closed_on_optional),
+        # Holidays close the hours a clinic has told; of one that has not, nothing is known.
+        holiday=closing_holiday(today, week.closed_on_optional) if week.hours else "",
         open_now=open_now,
         absence=absence,
         next_opening=None if open_now else week.next_opening(local),

@@ -1,6 +1,6 @@
 """Doctor information in a real browser (issue 32): the clinic's staff enter an absence with a
 substitute, and an employee looking up a citizen of that clinic sees the absence and the
-substitute's phone before writing the reason."""
+substitute's phone at the look-up and again above the reason field."""
 
 from datetime import timedelta
 
@@ -51,6 +51,11 @@ def test_absence_with_substitute_is_seen_before_the_reason(world: World, person:
     page.get_by_label("Borgerens CPR-nummer").fill(world.cpr)
     page.get_by_label("Tro- og love-erklæring").check()
     page.get_by_role("button", name="Log ind på borgers vegne").click()
+    # Said at the look-up, before the device check.
+    expect(page.get_by_role("heading", name="Borgerens læge")).to_be_visible()
+    expect(page.locator("#doctor-substitute")).to_contain_text("36 44 55 66")
+    assert_accessible(page)
+    page.get_by_role("link", name="Fortsæt til videokonsultation").click()
     pass_device_check(page)
 
     card = page.locator("#doctor-card")

@@ -31,13 +31,25 @@ def away_for_three_days(world: World) -> None:
 def test_the_reason_page_shows_the_card_above_the_reason(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
     away_for_three_days(world)
     carer = as_user(world.carer)
-    carer.post("/medarbejder/borger/", {"cpr": world.cpr, "consent": "on"})
+    found = carer.post("/medarbejder/borger/", {"cpr": world.cpr, "consent": "on"})
+    # Away: said at the look-up, before the device check, with the way on.
+    assert found.status_code == 200
+    said = found.content.decode()
+    assert "Lægen er fraværende til og med" in said and "36 44 55 66" in said
+    assert 'href="/medarbejder/udstyrstjek/"' in said
     html = carer.get("/medarbejder/aarsag/").content.decode()
     card, reason = html.index('id="doctor-card"'), html.index('name="reason"')
     assert card < reason
     for text in ("Lægen er fraværende til og med", "Peter Lund", "36 44 55 66", "33 91 82 73"):
         assert text in html[card:reason]
     assert "Åbner igen" in html[card:reason] and "kl. 08:00" in html[card:reason]
+
+
+def test_a_clinic_not_away_goes_straight_to_the_device_check(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    # No hours told (so no holiday closes them either) and no absence: nothing to stop for.
+    actions.set_details(world.gp, world.ydernummer, back_line_phone="1", closed_on_optional=True)
+    found = as_user(world.carer).post("/medarbejder/borger/", {"cpr": world.cpr, "consent": "on"})
+    assert found.status_code == 302 and found["Location"] == "/medarbejder/udstyrstjek/"
 
 
 def test_a_closed_waiting_room_shows_the_card_with_the_lookup(world: World, as_user) -> None:  # type: ignore[no-untyped-def]

@@ -51,6 +51,9 @@ def test_a_public_holiday_closes_the_hours_in_danish_and_english(world: World) -
     # The clinic cannot open on a public holiday by choice: the option is for the optional ones.
     actions.set_details(world.gp, world.ydernummer, back_line_phone="", closed_on_optional=False)
     assert doctor_card(world.ydernummer, at(christmas_day, 10)).holiday == "Juledag"
+    # A clinic that has told no hours is not called closed: nothing is known of it.
+    unknown = doctor_card(world.other_ydernummer, at(christmas_day, 10))
+    assert unknown.holiday == "" and not unknown.closed_now and not unknown.hours_known
 
 
 def test_an_optional_holiday_follows_the_clinics_choice(world: World) -> None:
