@@ -78,6 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:
         return redirect("consultations:waiting_room")
+    if user.municipality_id is not None:  # a municipality's administrator
+        return redirect("doctorinfo:pins")
     return redirect("admin:index")
 
 

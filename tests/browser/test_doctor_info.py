@@ -8,12 +8,19 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from kontaktlaege.accounts.models import User
+from tests.support import factories
 from tests.support.axe import assert_accessible
 from tests.support.personas import World
 
 from .conftest import NewPerson, pass_device_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+class AdminFactory(factories.UserFactory):
+    kind = User.Kind.ADMIN
+
 
 # The card must come before the reason field in the page (and so in reading order).
 CARD_BEFORE_REASON = """() => {
@@ -74,3 +81,44 @@ def test_absence_with_substitute_is_seen_before_the_reason(world: World, person:
     assert page.evaluate(CARD_BEFORE_REASON)
     expect(page.get_by_label("Hvad drejer konsultationen sig om?")).to_be_empty()
     assert_accessible(page)
+
+
+def test_a_pinned_doctor_comes_first_in_the_employees_search(
+    world: World, person: NewPerson
+) -> None:
+    kbh = world.carer.municipality
+    frb = factories.MunicipalityFactory(name="Frederiksberg Kommune", region=kbh.region)
+    clinic = factories.ClinicFactory(name="Lægehuset Frederiksberg", municipality=frb)
+    factories.DoctorFactory(
+        ydernummer=factories.YdernummerFactory(clinic=clinic, number="200001"), name="Bo Holm"
+    )
+    admin = person()
+    admin.sign_in(AdminFactory(username="kbhadmin", municipality=kbh))
+    admin.goto("/")  # a municipality's administrator starts on its pinned doctors
+    page = admin.page
+    expect(page.get_by_role("heading", name="Faste læger for Københavns Kommune")).to_be_visible()
+    page.get_by_label("Navn, klinik eller ydernummer").fill("Holm")
+    page.get_by_role("button", name="Søg").click()
+    results = page.locator("#results > li")
+    expect(results).to_have_count(2)
+    expect(results.first).to_contain_text("I din kommune")  # Nørrebro, then the region's
+    results.filter(has_text="Lægehuset Frederiksberg").get_by_role("button", name="Fastgør").click()
+    expect(page.locator("#pinned")).to_contain_text("Lægehuset Frederiksberg")
+    assert_accessible(page)
+
+    employee = person()
+    employee.sign_in(world.carer)
+    employee.goto("/")
+    page = employee.page
+    page.get_by_role("link", name="Videokonsultation uden borgerens CPR-nummer").click()
+    page.get_by_label("Søg på lægens navn, klinik eller ydernummer").fill("Holm")
+    page.get_by_role("button", name="Søg").click()
+    found = page.locator("#doctor-results > li")
+    expect(found).to_have_count(2)
+    expect(found.first).to_contain_text("Lægehuset Frederiksberg")
+    expect(found.first).to_contain_text("Fastgjort af kommunen")
+    expect(found.nth(1)).to_contain_text("Lægehuset Nørrebro")
+    assert_accessible(page)
+    found.first.get_by_role("button", name="Vælg").click()
+    expect(page.locator("#confirm-clinic")).to_have_text("Lægehuset Frederiksberg")
+    expect(page.locator("#doctor-card")).to_contain_text("70 10 20 30")
