@@ -30,6 +30,8 @@ class CitizenForm(forms.Form):
 
 
 class YdernummerForm(forms.Form):
+    found: Ydernummer | None = None  # the doctor found, when they cannot be called now
+
     ydernummer = forms.RegexField(
         label=_("Lægens ydernummer"),
         regex=r"^\d{6}$",
@@ -44,6 +46,7 @@ class YdernummerForm(forms.Form):
             raise forms.ValidationError(_("Der findes ingen læge med det ydernummer."))
         closed = closed_message(ydernummer.clinic)
         if closed:  # said now, not after the device check and the reason
+            self.found = ydernummer  # the page shows its doctor card with the error
             raise forms.ValidationError(closed)
         return ydernummer
 

@@ -18,6 +18,8 @@ from kontaktlaege.audit.log import record
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory import lookups
 from kontaktlaege.directory.models import Ydernummer
+from kontaktlaege.doctorinfo import search as doctor_search
+from kontaktlaege.doctorinfo.status import doctor_card
 
 from . import actions
 from .forms import (
@@ -76,6 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:
         return redirect("consultations:waiting_room")
+    if user.municipality_id is not None:  # a municipality's administrator
+        return redirect("doctorinfo:pins")
     return redirect("admin:index")
 
 
@@ -101,6 +105,7 @@ def employee_start(request: HttpRequest) -> HttpResponse:
 def citizen(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = CitizenForm(request.POST or None)
+    card = None
     if request.method == "POST":
         if not form.is_valid():
             log.info("citizen form rejected: %s", sorted(form.errors.as_data()))
@@ -128,9 +133,12 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     )
                     % {"clinic": clinic.name, "phone": clinic.phone or "-"},
                 )
+                card = doctor_card(found.ydernummer)
             elif closed := actions.closed_message(found.ydernummer.clinic):
-                # Said now, not after the consent, the device check and the reason.
+                # Said now, not after the consent, the device check and the reason; with the
+                # doctor card: when it opens, the substitute, the numbers to call instead.
                 form.add_error("cpr", closed)
+                card = doctor_card(found.ydernummer)
             else:
                 record(
                     "on_behalf_login",
@@ -146,8 +154,17 @@ def citizen(request: HttpRequest) -> HttpResponse:
                     name=cprlib.encrypt(found.name),  # the session is stored: no clear text
                     ydernummer=found.ydernummer.pk,
                 )
+                card = doctor_card(found.ydernummer)
+                if card.absence or card.closed_now:
+                    # The doctor is away or the clinic closed: said now, before the device
+                    # check and the reason, with the substitute and when it opens.
+                    return render(
+                        request,
+                        "consultations/doctor_found.html",
+                        {"card": card, "citizen_name": found.name},
+                    )
                 return redirect("videocheck:device_check")
-    return render(request, "consultations/citizen.html", {"form": form})
+    return render(request, "consultations/citizen.html", {"form": form, "card": card})
 
 
 @verified_required(EMPLOYEE)
@@ -161,9 +178,31 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "consultations/ydernummer_confirm.html",
-            {"form": form, "ydernummer": ydernummer, "clinic": ydernummer.clinic},
+            {
+                "form": form,
+                "ydernummer": ydernummer,
+                "clinic": ydernummer.clinic,
+                "card": doctor_card(ydernummer),
+            },
         )
-    return render(request, "consultations/ydernummer.html", {"form": form})
+    # Search by name, clinic or ydernummer: the employee's municipality first (issue 32).
+    municipality = _user(request).municipality
+    query = request.GET.get("q", "")[:100].strip()
+    found = getattr(form, "found", None)
+    return render(
+        request,
+        "consultations/ydernummer.html",
+        {
+            "form": form,
+            "query": query,
+            "doctors": (
+                doctor_search.search(municipality, query)
+                if query
+                else doctor_search.pinned(municipality)
+            ),
+            "card": doctor_card(found) if found is not None else None,
+        },
+    )
 
 
 @verified_required(EMPLOYEE)
@@ -211,6 +250,7 @@ def reason(request: HttpRequest) -> HttpResponse:
             "citizen_name": cprlib.decrypt(draft.get("name", "")),
             "ydernummer": ydernummer,
             "clinic": ydernummer.clinic,
+            "card": doctor_card(ydernummer),
         },
     )
 

@@ -7,10 +7,12 @@ so none belongs to anyone registered before 2007."""
 from datetime import date, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations.models import OpeningWindow, WaitingRoom
+from kontaktlaege.doctorinfo.models import Absence, DoctorInfo, OpeningHours, PinnedDoctor
 
 from .models import Clinic, Doctor, Municipality, Region, RegistryEntry, Ydernummer
 
@@ -184,7 +186,35 @@ def load() -> bool:
     ]:
         _user(username, first, last, kind=User.Kind.CLINIC, clinic=clinic)
     _user("admin", "Demo", "Administrator", kind=User.Kind.ADMIN, is_staff=True, is_superuser=True)
+    _user("admin.kbh", "Kim", "Lauridsen", kind=User.Kind.ADMIN, municipality=kbh)
+    _doctor_information(ydernumre, kbh)
     return True
+
+
+def _doctor_information(ydernumre: list[Ydernummer], kbh: Municipality) -> None:
+    """Opening hours and back-line numbers for every ydernummer, an absence with a substitute
+    at Amager, and a doctor Copenhagen has pinned for its care staff."""
+    for i, yn in enumerate(ydernumre):
+        DoctorInfo.objects.create(ydernummer=yn, back_line_phone=f"70 20 {30 + i} 99")
+        for weekday in range(5):
+            OpeningHours.objects.create(
+                ydernummer=yn, weekday=weekday, start=time(8, 0), end=time(16, 0)
+            )
+    today = timezone.localdate()
+    amager = next(yn for yn in ydernumre if yn.number == "023456")
+    Absence.objects.create(
+        ydernummer=amager,
+        starts=today,
+        ends=today + timedelta(days=14),
+        reason="Ferie",
+        substitute_name="Sofie Krag",
+        substitute_clinic="Lægehuset Nørrebro",
+        substitute_phone="35 35 10 11",
+    )
+    frederiksberg = next(yn for yn in ydernumre if yn.number == "034567")
+    PinnedDoctor.objects.create(
+        municipality=kbh, ydernummer=frederiksberg, pinned_at=timezone.now()
+    )
 
 
 def accounts_table() -> str:

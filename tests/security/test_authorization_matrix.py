@@ -98,6 +98,13 @@ TABLE: dict[str, dict] = {
     },
     # A page to read (its own clinic's messages only); nothing is posted to it.
     "outbox:outbox": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
+    # Doctor information (issue 32): the clinic's own ydernumre only (another clinic's are
+    # 404, tests/doctorinfo/test_clinic_page.py); it holds the back-line number, so no
+    # employee, citizen or invitee page (tests/security/test_back_line_number.py).
+    "doctorinfo:clinic": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    # A municipality's administrator only; none of these roles is one (the national
+    # administrator has no municipality): tests/doctorinfo/test_search.py signs one in.
+    "doctorinfo:pins": {"GET": verified(set()), "POST": verified(set())},
 }
 
 
