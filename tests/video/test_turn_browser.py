@@ -219,3 +219,37 @@ def test_the_connection_test_tells_which_turn_paths_work(
     assert result["rows"]["turn-tcp"][0] == "fail", result
     assert f"{coturn.port}/TCP" in result["rows"]["turn-tcp"][1]
     assert result["summary"].startswith("Videokonsultationer kan ikke gennemføres")
+
+
+# The call page's quality verdict (video/call.js judge()) on two looks at a connection's stats
+# 2 s apart: packets and frames received meanwhile, packets lost, round-trip time.
+JUDGE = """async (cases) => {
+  const { judge } = await import("/static/video/call.js");
+  const before = { at: 0, received: 1000, lost: 3, frames: 500 };
+  return cases.map(([received, lost, frames, rtt]) => judge(before, {
+    at: 2000, received: 1000 + received, lost: 3 + lost, frames: 500 + frames, rtt,
+  }));
+}"""
+
+
+def test_the_quality_shown_is_weak_on_a_slow_lossy_or_stuttering_path(
+    video_server: str, chromium: Any
+) -> None:
+    page = chromium.new_context(base_url=video_server).new_page()
+    page.goto("/forbindelsestest/")
+    cases = {
+        "good": (400, 0, 50, 0.02),
+        "slow": (400, 0, 50, 0.6),  # 600 ms round trip: talk over each other
+        "lossy": (400, 40, 50, 0.02),  # 9 % of packets lost
+        "stuttering": (400, 0, 6, 0.02),  # 3 frames a second
+        "silent": (0, 0, 0, 0.02),  # nothing arrived
+    }
+    verdicts = dict(zip(cases, page.evaluate(JUDGE, list(cases.values())), strict=True))
+    assert verdicts == {
+        "good": "good",
+        "slow": "weak",
+        "lossy": "weak",
+        "stuttering": "weak",
+        "silent": "lost",
+    }
+    page.context.close()

@@ -18,6 +18,18 @@ const RESTART_RETRY_MS = 6000;
 const QUALITY_MS = 2000;
 const WEAK = { rttSeconds: 0.4, loss: 0.05, fps: 5 };
 
+// A connection's quality from two looks at its stats: "good", "weak" or "lost".
+export function judge(before, now) {
+  const received = now.received - before.received;
+  const lost = Math.max(0, now.lost - before.lost);
+  const fps = ((now.frames - before.frames) * 1000) / (now.at - before.at);
+  if (received <= 0) return "lost";
+  if (now.rtt > WEAK.rttSeconds || lost / (received + lost) > WEAK.loss || fps < WEAK.fps) {
+    return "weak";
+  }
+  return "good";
+}
+
 export class VideoCall {
   constructor(panel, { onEnded = () => {}, onRemove = null } = {}) {
     this.panel = panel;
@@ -83,16 +95,7 @@ export class VideoCall {
       }
       const before = p.stats;
       p.stats = now;
-      if (!before) continue; // a first look has nothing to compare with
-      const received = now.received - before.received;
-      const lost = Math.max(0, now.lost - before.lost);
-      const fps = ((now.frames - before.frames) * 1000) / (now.at - before.at);
-      let quality = "good";
-      if (received <= 0) quality = "lost";
-      else if (now.rtt > WEAK.rttSeconds || lost / (received + lost) > WEAK.loss || fps < WEAK.fps) {
-        quality = "weak";
-      }
-      this.setQuality(p, quality);
+      if (before) this.setQuality(p, judge(before, now)); // a first look has nothing to compare
     }
   }
 
