@@ -23,7 +23,9 @@ from tests.support.loopback import wait_port
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
 REALM = "kontaktlaege.test"
 
-Transport = Literal["udp", "tcp"]
+Transport = Literal["udp", "tcp"]  # how the minimal client below reaches the server
+# The paths a browser may take to the server: UDP or TCP to its port, TLS to its TLS port.
+Route = Literal["udp", "tcp", "tls"]
 
 
 def free_udp_and_tcp_port() -> int:
@@ -42,29 +44,49 @@ def free_udp_and_tcp_port() -> int:
 
 class Coturn:
     """coturn on 127.0.0.1:`port` with `use-auth-secret` and `secret`, relaying between
-    loopback addresses (which a production server refuses). Its configuration, log and pid
-    file live in a temporary directory of its own; `stop()` ends it, `start()` brings it back
-    on the same ports with no allocations (as a restarted server). `udp=False` starts it
-    without UDP listeners: a network where only TCP reaches the TURN server."""
+    loopback addresses (which a production server refuses). Its configuration, log, pid file
+    and user database live in a temporary directory of its own; `stop()` ends it, `start()`
+    brings it back on the same ports with no allocations (as a restarted server), with the
+    listeners named: `udp=False` is a network where UDP does not reach the TURN server, and
+    `tcp=False` one where plain TCP does not either. With `tls`, it also serves TURN over TLS
+    on `tls_port` (443 in production) with a self-signed certificate made for the purpose."""
 
-    def __init__(self, secret: str | None = None) -> None:
+    def __init__(self, secret: str | None = None, *, tls: bool = False) -> None:
         self.secret = secret or secrets.token_hex(16)
         self.port = free_udp_and_tcp_port()
+        self.tls_port = free_udp_and_tcp_port() if tls else 0
         # Relay ports: a block of 200 picked at random (coturn skips any in use).
         self.min_port = random.randrange(50000, 59800, 200)
         self.dir = Path(tempfile.mkdtemp(prefix="kl-coturn-"))
         self.log = self.dir / "turnserver.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.udp = True
+        self.udp = self.tcp = True
+        if tls:
+            self._certificate()
 
-    def urls(self, *transports: Transport) -> list[str]:
+    def _certificate(self) -> None:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+            + ["-keyout", str(self.dir / "key.pem"), "-out", str(self.dir / "cert.pem")]
+            + ["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True,
+            capture_output=True,
+        )
+
+    def urls(self, *paths: Route) -> list[str]:
         """The TURN URLs of this server, for TURN_URLS (UDP and TCP if none are named)."""
-        return [f"turn:127.0.0.1:{self.port}?transport={t}" for t in transports or ("udp", "tcp")]
+        urls = []
+        for path in paths or ("udp", "tcp"):
+            if path == "tls":
+                urls.append(f"turns:127.0.0.1:{self.tls_port}?transport=tcp")
+            else:
+                urls.append(f"turn:127.0.0.1:{self.port}?transport={path}")
+        return urls
 
-    def product_env(self, *transports: Transport, relay_only: bool = True) -> dict[str, str]:
+    def product_env(self, *paths: Route, relay_only: bool = True) -> dict[str, str]:
         """The settings of a product server that hands out credentials for this server."""
         return {
-            "TURN_URLS": ",".join(self.urls(*transports)),
+            "TURN_URLS": ",".join(self.urls(*paths)),
             "TURN_SECRET": self.secret,
             "TURN_RELAY_ONLY": "true" if relay_only else "false",
         }
@@ -82,7 +104,6 @@ class Coturn:
             "fingerprint",
             "allow-loopback-peers",
             "no-multicast-peers",
-            "no-tls",
             "no-dtls",
             "no-cli",
             "no-rfc5780",
@@ -93,11 +114,21 @@ class Coturn:
         ]
         if not self.udp:
             lines.append("no-udp")
+        if not self.tcp:
+            lines.append("no-tcp")
+        if self.tls_port:
+            lines += [
+                f"tls-listening-port={self.tls_port}",
+                f"cert={self.dir / 'cert.pem'}",
+                f"pkey={self.dir / 'key.pem'}",
+            ]
+        else:
+            lines.append("no-tls")
         return "\n".join(lines) + "\n"
 
-    def start(self, *, udp: bool = True) -> None:
+    def start(self, *, udp: bool = True, tcp: bool = True) -> None:
         assert self.proc is None, "already running"
-        self.udp = udp
+        self.udp, self.tcp = udp, tcp
         conf = self.dir / "turnserver.conf"
         conf.write_text(self.config())
         conf.chmod(0o600)
@@ -110,7 +141,10 @@ class Coturn:
         )
         out.close()
         try:
-            wait_port(self.port, 20, self.proc)
+            if tcp:
+                wait_port(self.port, 20, self.proc)
+            if self.tls_port:
+                wait_port(self.tls_port, 20, self.proc)
             if udp:
                 self._wait_udp()
         except RuntimeError:
@@ -140,9 +174,9 @@ class Coturn:
                 self.proc.wait(10)
         self.proc = None
 
-    def restart(self, *, udp: bool = True) -> None:
+    def restart(self, *, udp: bool = True, tcp: bool = True) -> None:
         self.stop()
-        self.start(udp=udp)
+        self.start(udp=udp, tcp=tcp)
 
     def log_tail(self, chars: int = 3000) -> str:
         text = ""

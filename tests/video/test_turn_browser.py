@@ -1,8 +1,9 @@
 """Video through a locked-down network, in real Chromium: both sides may only use TURN relays
 (TURN_RELAY_ONLY, iceTransportPolicy "relay") of a real coturn on loopback, with the product's
-own time-limited credentials; over UDP, and over TCP when UDP to the TURN server is blocked.
-A call whose relay dies comes back by itself through an ICE restart, and a reloaded call page
-is back in the call at once; each proven by decoded frames flowing again."""
+own time-limited credentials; over UDP, over TCP when UDP to the TURN server is blocked, and
+over TLS when plain TCP is blocked too. A call whose relay dies comes back by itself through
+an ICE restart, and a reloaded call page is back in the call at once; each proven by decoded
+frames flowing again. The connection test's verdicts are checked by blocking each path."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from django.db import connection
 
 from kontaktlaege.video.models import CallMember
-from tests.support import server
+from tests.support import browser, server
 from tests.support.personas import World
 from tests.support.threads import in_own_thread
 from tests.support.turn import Coturn
@@ -49,15 +50,23 @@ PATHS = """async () => {
 
 @pytest.fixture(scope="module")
 def coturn() -> Iterator[Coturn]:
-    with Coturn() as turn_server:
+    with Coturn(tls=True) as turn_server:
         yield turn_server
 
 
 @pytest.fixture(scope="module")
+def chromium():  # type: ignore[no-untyped-def]
+    """The conftest's browser, but taking coturn's self-signed certificate for TURN over TLS
+    (a production TURN server has one the browser trusts)."""
+    with browser.chromium("--ignore-certificate-errors") as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
 def video_server(django_db_setup: None, django_db_blocker: Any, coturn: Coturn) -> Iterator[str]:
-    """The product's server, handing out credentials for `coturn` (UDP and TCP) and allowing
-    relayed paths only. (Named as the conftest's, whose place it takes in this module.)"""
-    env = coturn.product_env("udp", "tcp", relay_only=True)
+    """The product's server, handing out credentials for `coturn` (UDP, TCP and TLS) and
+    allowing relayed paths only. (Named as the conftest's, whose place it takes here.)"""
+    env = coturn.product_env("udp", "tcp", "tls", relay_only=True)
     with server.server(
         connection.settings_dict,
         VIDEO_GRACE_SECONDS=str(GRACE_SECONDS),
@@ -67,10 +76,11 @@ def video_server(django_db_setup: None, django_db_blocker: Any, coturn: Coturn) 
         yield f"http://127.0.0.1:{port}"
 
 
-def network(coturn: Coturn, *, udp: bool) -> None:
-    """coturn reachable over UDP and TCP, or (udp=False) over TCP only."""
-    if coturn.proc is None or coturn.udp != udp:
-        coturn.restart(udp=udp)
+def network(coturn: Coturn, *, udp: bool = True, tcp: bool = True) -> None:
+    """coturn reachable over UDP, over plain TCP, and over TLS; or with UDP, or UDP and plain
+    TCP, blocked."""
+    if coturn.proc is None or (coturn.udp, coturn.tcp) != (udp, tcp):
+        coturn.restart(udp=udp, tcp=tcp)
 
 
 def shows_quality(page: Any, text: str) -> None:
@@ -97,15 +107,27 @@ def relayed(page: Any, protocol: str) -> list[dict[str, Any]]:
         raise AssertionError(f"{failure}: {paths(page)}; {page.evaluate(STATES)}") from None
 
 
-@pytest.mark.parametrize("udp", [True, False], ids=["turn-udp", "turn-tcp-only"])
+@pytest.mark.parametrize(
+    "protocol, open_paths",
+    [
+        ("udp", {"udp": True, "tcp": True}),
+        ("tcp", {"udp": False, "tcp": True}),  # UDP blocked
+        ("tls", {"udp": False, "tcp": False}),  # only TLS gets through (443/TCP in production)
+    ],
+    ids=["turn-udp", "turn-tcp", "turn-tls"],
+)
 def test_a_call_through_turn_only(
-    world: World, video_server: str, chromium: Any, coturn: Coturn, udp: bool
+    world: World,
+    video_server: str,
+    chromium: Any,
+    coturn: Coturn,
+    protocol: str,
+    open_paths: dict[str, bool],
 ) -> None:
-    network(coturn, udp=udp)
+    network(coturn, **open_paths)
     c, employee, doctor = start_call(world, video_server, chromium)
     sees_and_hears(doctor, 1)
     sees_and_hears(employee, 1)
-    protocol = "udp" if udp else "tcp"
     for page in (doctor, employee):
         (path,) = relayed(page, protocol)
         # The other side is relayed too: its candidates are relay addresses (or, learned
@@ -119,7 +141,7 @@ def test_a_call_through_turn_only(
 def test_a_call_whose_relay_dies_comes_back_by_an_ice_restart(
     world: World, video_server: str, chromium: Any, coturn: Coturn
 ) -> None:
-    network(coturn, udp=True)
+    network(coturn)
     c, employee, doctor = start_call(world, video_server, chromium)
     sees_and_hears(doctor, 1)
     sees_and_hears(employee, 1)
@@ -149,7 +171,7 @@ def test_a_call_whose_relay_dies_comes_back_by_an_ice_restart(
 def test_a_reloaded_call_page_is_back_in_the_call_at_once(
     world: World, video_server: str, chromium: Any, coturn: Coturn
 ) -> None:
-    network(coturn, udp=True)
+    network(coturn)
     c, employee, doctor = start_call(world, video_server, chromium)
     sees_and_hears(doctor, 1)
     sees_and_hears(employee, 1)
@@ -179,14 +201,17 @@ def test_a_reloaded_call_page_is_back_in_the_call_at_once(
 
 
 def connection_test(chromium: Any, base_url: str) -> dict[str, Any]:
-    """The public connection test's verdicts: each row's status by check, and the summary."""
+    """The public connection test's verdicts: (status, text) by check, or by check and server
+    address for the TURN rows; and the summary."""
     page = chromium.new_context(base_url=base_url, locale="da-DK").new_page()
     page.goto("/forbindelsestest/")
     page.wait_for_selector("#connection-test[data-done='true']", timeout=60000)
     rows = page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll("tr[data-check]")]
-              .map((r) => [r.dataset.check, [r.dataset.status, r.querySelector(".result")
-                .textContent]]))"""
+        """() => Object.fromEntries([...document.querySelectorAll("tr[data-check]")].map((r) => [
+          r.dataset.index ? `${r.dataset.check} ${r.querySelector("code").textContent}`
+            : r.dataset.check,
+          [r.dataset.status, r.querySelector(".result").textContent],
+        ]))"""
     )
     result = {"rows": rows, "summary": page.locator("#summary").inner_text()}
     page.context.close()
@@ -196,28 +221,41 @@ def connection_test(chromium: Any, base_url: str) -> dict[str, Any]:
 def test_the_connection_test_tells_which_turn_paths_work(
     video_server: str, chromium: Any, coturn: Coturn
 ) -> None:
-    network(coturn, udp=True)
+    udp, tcp, tls = (
+        f"turn-udp 127.0.0.1:{coturn.port}",
+        f"turn-tcp 127.0.0.1:{coturn.port}",
+        f"turn-tcp 127.0.0.1:{coturn.tls_port}",
+    )
+
+    def statuses(result: dict[str, Any]) -> tuple[str, str, str]:
+        return result["rows"][udp][0], result["rows"][tcp][0], result["rows"][tls][0]
+
+    network(coturn)
     result = connection_test(chromium, video_server)
     assert result["rows"]["websocket"][0] == "ok"
-    assert result["rows"]["turn-udp"][0] == "ok", result
-    assert result["rows"]["turn-tcp"][0] == "ok", result
     assert result["rows"]["stun"][0] == "none"  # no STUN server configured
+    assert statuses(result) == ("ok", "ok", "ok"), result
     assert result["summary"] == "Videokonsultationer kan gennemføres fra dette netværk."
 
-    # UDP to the TURN server blocked: only TCP works, and the page says what to open.
+    # UDP to the TURN server blocked: TCP and TLS work, and the page says what to open.
     network(coturn, udp=False)
     result = connection_test(chromium, video_server)
-    assert result["rows"]["turn-udp"][0] == "fail", result
-    assert f"{coturn.port}/UDP" in result["rows"]["turn-udp"][1]
-    assert result["rows"]["turn-tcp"][0] == "ok", result
+    assert statuses(result) == ("fail", "ok", "ok"), result
+    assert f"Åbn port {coturn.port}/UDP og medieportene (UDP)" in result["rows"][udp][1]
+    assert result["summary"].startswith("Video kan kun køre direkte mellem enheder")
+
+    # Plain TCP blocked too: TLS alone gets through.
+    network(coturn, udp=False, tcp=False)
+    result = connection_test(chromium, video_server)
+    assert statuses(result) == ("fail", "fail", "ok"), result
+    assert f"Åbn port {coturn.port}/TCP" in result["rows"][tcp][1]
     assert result["summary"].startswith("Video kan kun køre direkte mellem enheder")
 
     # The TURN server unreachable altogether.
     coturn.stop()
     result = connection_test(chromium, video_server)
-    assert result["rows"]["turn-udp"][0] == "fail", result
-    assert result["rows"]["turn-tcp"][0] == "fail", result
-    assert f"{coturn.port}/TCP" in result["rows"]["turn-tcp"][1]
+    assert statuses(result) == ("fail", "fail", "fail"), result
+    assert f"Åbn port {coturn.tls_port}/TCP" in result["rows"][tls][1]
     assert result["summary"].startswith("Videokonsultationer kan ikke gennemføres")
 
 
