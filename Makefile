@@ -5,7 +5,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE := kontaktlaege.settings
 
-.PHONY: run test lint bench chromium messages clean
+.PHONY: run test lint bench chromium coturn messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,7 +29,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.test-installed chromium
+# The video tests relay calls through a real TURN server (Debian's coturn; they start their own).
+coturn:
+	@command -v turnserver >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq coturn >/dev/null; }
+
+test: $(VENV)/.test-installed chromium coturn
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
@@ -37,9 +43,9 @@ lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy kontaktlaege
 
-bench: $(VENV)/.test-installed chromium
+bench: $(VENV)/.test-installed chromium coturn
 	$(PY) bench/run.py
-	$(PY) bench/video_admit.py
+	$(PY) bench/video_admit.py --turn
 	$(PY) bench/reconnect.py
 	$(PY) bench/failover.py
 

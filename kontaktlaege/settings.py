@@ -291,6 +291,9 @@ STUN_URLS = [u for u in os.environ.get("STUN_URLS", "").split(",") if u]
 TURN_URLS = [u for u in os.environ.get("TURN_URLS", "").split(",") if u]
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", 3600)
+# Relay only (iceTransportPolicy "relay"): every call goes through TURN, so neither side learns
+# the other's addresses; and it is how the tests prove the TURN path.
+TURN_RELAY_ONLY = envbool("TURN_RELAY_ONLY")
 # The public connection test's anonymous TURN credentials: short-lived, and at most this many
 # per client address within their lifetime (counted in Django's cache: per process unless a
 # shared cache is configured).

@@ -15,7 +15,7 @@ from kontaktlaege.live.sockets import CLOSE_UNAUTHORISED, LiveSocket
 
 from . import actions, calls, signaling
 from .actions import JoinResult, LeaveReason
-from .turn import ice_servers
+from .turn import ice_servers, ice_transport_policy
 
 CLOSE_ENDED = 4004
 CLOSE_FULL = 4009
@@ -97,6 +97,7 @@ class CallConsumer(LiveSocket):
                 "order": roster.order,
                 "peers": roster.peers,
                 "ice_servers": ice_servers(self.principal.key),
+                "ice_transport_policy": ice_transport_policy(),
                 "grace_seconds": calls.grace_seconds(),
             }
         )

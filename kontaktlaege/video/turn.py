@@ -28,3 +28,10 @@ def ice_servers(user_id: str) -> list[dict[str, Any]]:
         username, credential = turn_credentials(user_id)
         servers.append({"urls": settings.TURN_URLS, "username": username, "credential": credential})
     return servers
+
+
+def ice_transport_policy() -> str:
+    """The RTCPeerConnection `iceTransportPolicy`: "relay" (TURN only) when TURN_RELAY_ONLY is
+    set and TURN is configured, else "all". Without TURN, relay only would never connect."""
+    relay = settings.TURN_RELAY_ONLY and settings.TURN_URLS and settings.TURN_SECRET
+    return "relay" if relay else "all"

@@ -20,10 +20,11 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
-    """The browser. In tests use it with package or module scope: Playwright's sync API keeps
-    an event loop running in this thread, which the async tests elsewhere must not find."""
+def chromium(*extra_args: str) -> Iterator[Browser]:
+    """The browser (with `extra_args` on its command line). In tests use it with package or
+    module scope: Playwright's sync API keeps an event loop running in this thread, which the
+    async tests elsewhere must not find."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [*extra_args])
         yield browser
         browser.close()

@@ -10,6 +10,25 @@ const BROKEN_ICE = new Set(["failed", "disconnected"]);
 // The relay delivers at most once: an offer still unanswered, or a connection that has not
 // had a single candidate from the other side, this long after our offer is negotiated again.
 const ANSWER_WAIT_MS = 5000;
+// An ICE restart made while the path was still down (the network, or the TURN server) finds
+// nothing: the one who calls tries again this often until the call is back.
+const RESTART_RETRY_MS = 6000;
+// The quality shown on each remote picture, from getStats this often: "lost" when nothing
+// arrived meanwhile, "weak" over these limits (the doctor may switch to the phone), else "good".
+const QUALITY_MS = 2000;
+const WEAK = { rttSeconds: 0.4, loss: 0.05, fps: 5 };
+
+// A connection's quality from two looks at its stats: "good", "weak" or "lost".
+export function judge(before, now) {
+  const received = now.received - before.received;
+  const lost = Math.max(0, now.lost - before.lost);
+  const fps = ((now.frames - before.frames) * 1000) / (now.at - before.at);
+  if (received <= 0) return "lost";
+  if (now.rtt > WEAK.rttSeconds || lost / (received + lost) > WEAK.loss || fps < WEAK.fps) {
+    return "weak";
+  }
+  return "good";
+}
 
 export class VideoCall {
   constructor(panel, { onEnded = () => {}, onRemove = null } = {}) {
@@ -19,6 +38,7 @@ export class VideoCall {
     this.onRemove = onRemove; // the doctor's page: remove a guest (peer id, info)
     this.peers = new Map(); // peer id → { pc, info, polite, makingOffer, ... }
     this.iceServers = [];
+    this.icePolicy = "all"; // "relay": TURN only (settings.TURN_RELAY_ONLY)
     this.graceMs = 30000;
     this.socketDown = false;
     this.leftNotice = false;
@@ -49,6 +69,43 @@ export class VideoCall {
       onStatus: (s) => this.onSocketStatus(s),
     });
     addEventListener("pagehide", () => this.leave());
+    this.qualityTimer = setInterval(() => {
+      this.measure().catch((err) => console.warn("video: stats", err));
+    }, QUALITY_MS);
+  }
+
+  // Round-trip time of the selected path, and the packets and frames that arrived since the
+  // last look: the quality of each remote participant's connection.
+  async measure() {
+    for (const p of [...this.peers.values()]) {
+      const live = LIVE_ICE.has(p.pc.iceConnectionState);
+      if (!live && !p.stats) continue; // not connected yet: nothing to judge
+      const now = { at: performance.now(), received: 0, lost: 0, frames: 0, rtt: null };
+      if (live) {
+        const stats = await p.pc.getStats();
+        stats.forEach((r) => {
+          if (r.type === "inbound-rtp") {
+            now.received += r.packetsReceived || 0;
+            now.lost += r.packetsLost || 0;
+            if (r.kind === "video") now.frames += r.framesDecoded || 0;
+          } else if (r.type === "transport" && r.selectedCandidatePairId) {
+            now.rtt = stats.get(r.selectedCandidatePairId)?.currentRoundTripTime ?? null;
+          }
+        });
+      }
+      const before = p.stats;
+      p.stats = now;
+      if (before) this.setQuality(p, judge(before, now)); // a first look has nothing to compare
+    }
+  }
+
+  setQuality(p, quality) {
+    const el = p.tile.querySelector(".quality");
+    if (!el || el.dataset.quality === quality) return;
+    el.dataset.quality = quality;
+    const texts = { good: this.t.tQualityGood, weak: this.t.tQualityWeak, lost: this.t.tQualityLost };
+    el.textContent = texts[quality];
+    el.hidden = false;
   }
 
   onSocketStatus(status) {
@@ -90,6 +147,7 @@ export class VideoCall {
 
   onRoster(m) {
     this.iceServers = m.ice_servers;
+    this.icePolicy = m.ice_transport_policy || "all";
     this.graceMs = m.grace_seconds * 1000;
     this.order = m.order;
     const present = new Set(m.peers.map((peer) => peer.id));
@@ -146,7 +204,9 @@ export class VideoCall {
   }
 
   addPeer(id, info, withTracks) {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const pc = new RTCPeerConnection({
+      iceServers: this.iceServers, iceTransportPolicy: this.icePolicy,
+    });
     const p = {
       id, pc, info, polite: this.peerId > id, makingOffer: false, ignoreOffer: false,
       needTracks: !withTracks, reconnecting: false, tile: this.makeTile(),
@@ -230,6 +290,16 @@ export class VideoCall {
     } else {
       pc.restartIce();
     }
+    clearTimeout(p.retryTimer);
+    if (p.info && this.weCall(p.info)) {
+      p.retryTimer = setTimeout(() => {
+        if (this.stopped || this.peers.get(p.id) !== p || LIVE_ICE.has(pc.iceConnectionState)) {
+          return;
+        }
+        if (p.away || this.socketDown) return; // their return, or ours, repairs it
+        this.restart(p);
+      }, RESTART_RETRY_MS);
+    }
   }
 
   async onDescription(p, { type, sdp }) {
@@ -280,6 +350,7 @@ export class VideoCall {
     clearTimeout(p.awayTimer);
     clearTimeout(p.restartTimer);
     clearTimeout(p.answerTimer);
+    clearTimeout(p.retryTimer);
     p.pc.close();
     p.tile.remove();
     this.peers.delete(id);
@@ -315,6 +386,7 @@ export class VideoCall {
     if (this.stopped) return;
     this.stopped = true;
     for (const id of [...this.peers.keys()]) this.removePeer(id, false);
+    clearInterval(this.qualityTimer);
     this.local?.getTracks().forEach((t) => t.stop());
     this.socket?.close();
   }

@@ -89,7 +89,12 @@ async function testServer(row, server) {
     const template = wanted === "srflx" ? texts.stunOk : texts.turnOk;
     setResult(row, "ok", template.replace("%(address)s", address));
   } else {
-    setResult(row, "fail", texts.iceFail);
+    // What to open, in the firewall's terms: the port and protocol towards the server.
+    const at = server.address.lastIndexOf(":");
+    const fail = { stun: texts.stunFail, "turn-udp": texts.turnUdpFail, "turn-tcp": texts.turnTcpFail };
+    setResult(row, "fail", fail[server.category]
+      .replace("%(host)s", server.address.slice(0, at))
+      .replace("%(port)s", server.address.slice(at + 1)));
   }
   return Boolean(address);
 }
