@@ -5,7 +5,9 @@ text. Delivery itself is delivery.py's: the embedded adapter delivers at once (a
 commit), any other waits for the scheduler."""
 
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,3 +212,14 @@ def mark_read(user: User, consultation_id: int) -> int:
         if not M.objects.filter(consultation_id=consultation_id, **incoming(user)).exists():
             raise M.DoesNotExist
         return _mark_all(user, consultation_id)
+
+
+def erase_expired(now: datetime) -> int:
+    """Retention (privacy/retention.py): the text and bundle of messages finished more than
+    RETENTION_DAYS ago; direction, parties, state and times stay for the record."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    return (
+        M.objects.filter(state__in=[M.State.SENT, M.State.FAILED], created_at__lt=cutoff)
+        .exclude(text="")
+        .update(text="", bundle="")
+    )
