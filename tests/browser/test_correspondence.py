@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.axe import assert_accessible
 from tests.support.personas import World
 
 from .conftest import NewPerson, open_waiting_room, queue_on_behalf
@@ -43,6 +44,7 @@ def test_note_after_a_call_reaches_the_municipality_and_the_reply_the_clinic(
     sent = clinic.page.locator(".message-to_municipality")
     expect(sent).to_contain_text(NOTE)
     expect(sent.locator(".status-pill")).to_have_text("Leveret")
+    assert_accessible(clinic.page)
 
     # Roskilde's employee sees nothing of it.
     foreign = person()
@@ -50,6 +52,7 @@ def test_note_after_a_call_reaches_the_municipality_and_the_reply_the_clinic(
     foreign.page.get_by_role("link", name="Indbakke").click()
     expect(foreign.page.get_by_text("Ingen notater endnu.")).to_be_visible()
     expect(foreign.page.get_by_text("tør hoste")).to_have_count(0)
+    assert_accessible(foreign.page)
 
     # Copenhagen's inbox has it: the citizen, the clinic, the note.
     page = employee.page
@@ -61,6 +64,7 @@ def test_note_after_a_call_reaches_the_municipality_and_the_reply_the_clinic(
     expect(row).to_contain_text("Lægehuset Nørrebro")
     expect(row).to_contain_text("tør hoste")
     expect(row).to_contain_text("Ulæst")
+    assert_accessible(page)
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Notat fra lægen")).to_be_visible()
     expect(page.locator(".message-to_municipality")).to_contain_text(NOTE)
@@ -70,11 +74,13 @@ def test_note_after_a_call_reaches_the_municipality_and_the_reply_the_clinic(
     page.get_by_role("button", name="Send svar").click()
     expect(page.get_by_text("Svaret er sendt til klinikken.")).to_be_visible()
     expect(page.locator(".message-to_clinic")).to_contain_text(REPLY)
+    assert_accessible(page)
 
     # The clinic sees the reply.
     clinic.page.get_by_role("link", name="Korrespondance", exact=True).click()
     listing = clinic.page.locator("table tbody tr")
     expect(listing).to_contain_text("1 ulæst")
+    assert_accessible(clinic.page)
     listing.get_by_role("link").click()
     expect(clinic.page.locator(".message-to_clinic")).to_contain_text(REPLY)
     clinic.page.get_by_role("button", name="Markér svar som læst").click()
