@@ -151,3 +151,17 @@ def test_only_https_leaves_the_machine(settings) -> None:  # type: ignore[no-unt
     with pytest.raises(ImproperlyConfigured):
         delivery.HttpAdapter(url="http://medcom.example.org/")
     assert delivery.HttpAdapter(url="https://medcom.example.org/").url.startswith("https://")
+
+
+# run_once() closes the connection it found, as between its rounds: outside a test transaction.
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_delivers_what_is_due(
+    world, endpoint, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from kontaktlaege.consultations.scheduler import run_once
+
+    note = _note(world, django_capture_on_commit_callbacks)
+    run_once()
+    note.refresh_from_db()
+    assert note.state == S.SENT
+    assert len(endpoint.bundles) == 1
