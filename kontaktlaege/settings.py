@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kontaktlaege.privacy",
     "kontaktlaege.outbox",
     "kontaktlaege.doctorinfo",
+    "kontaktlaege.correspondence",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,17 @@ SMS_GATEWAY_TIMEOUT = envint("SMS_GATEWAY_TIMEOUT", 10)
 SMS_SENDER = os.environ.get("SMS_SENDER", "Laegevideo")
 # Temporary failures are retried after 1, 2, 4 … minutes; after this many tries: failed.
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+
+# MedCom correspondence (correspondence/, docs/correspondence.md): the embedded adapter
+# delivers inside the product; the HTTP adapter posts to the national infrastructure.
+MEDCOM_ADAPTER = os.environ.get(
+    "MEDCOM_ADAPTER", "kontaktlaege.correspondence.delivery.EmbeddedAdapter"
+)
+MEDCOM_ENDPOINT_URL = os.environ.get("MEDCOM_ENDPOINT_URL", "")
+MEDCOM_CLIENT_CERT = os.environ.get("MEDCOM_CLIENT_CERT", "")
+MEDCOM_CLIENT_KEY = os.environ.get("MEDCOM_CLIENT_KEY", "")
+MEDCOM_CA_FILE = os.environ.get("MEDCOM_CA_FILE", "")
+MEDCOM_TIMEOUT = envint("MEDCOM_TIMEOUT", 10)
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True

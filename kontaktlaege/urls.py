@@ -34,6 +34,7 @@ urlpatterns = [
     path("privatliv/", include("kontaktlaege.privacy.urls")),
     path("klinik/udbakke/", include("kontaktlaege.outbox.urls")),
     path("", include("kontaktlaege.doctorinfo.urls")),
+    path("", include("kontaktlaege.correspondence.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def run_once() -> None:
+    from kontaktlaege.correspondence import delivery as correspondence
     from kontaktlaege.outbox import actions as outbox
     from kontaktlaege.privacy.retention import run_daily
 
@@ -20,6 +21,7 @@ def run_once() -> None:
     close_old_connections()
     try:
         outbox.run_scheduled()  # sends what is due; never raises, so the jobs below still run
+        correspondence.run_scheduled()  # MedCom messages due; never raises either
         count = abandon_stale()
         if count:
             log.info("queue: %d waiting entries passed the grace period", count)

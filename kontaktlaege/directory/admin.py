@@ -22,13 +22,13 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "region"]
+    list_display = ["name", "code", "region", "sor_code", "ean_number"]
     list_filter = ["region"]
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "municipality", "phone", "offers_video"]
+    list_display = ["name", "municipality", "phone", "offers_video", "sor_code", "ean_number"]
     list_filter = ["municipality", "offers_video"]
     search_fields = ["name", "ydernumre__number"]
     inlines = [YdernummerInline]

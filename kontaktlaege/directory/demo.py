@@ -15,6 +15,7 @@ from kontaktlaege.consultations.models import OpeningWindow, WaitingRoom
 from kontaktlaege.doctorinfo.models import Absence, DoctorInfo, OpeningHours, PinnedDoctor
 
 from .models import Clinic, Doctor, Municipality, Region, RegistryEntry, Ydernummer
+from .numbers import with_check_digit
 
 DEMO_PASSWORD = "Kontakt-Laege-demo"
 
@@ -135,6 +136,12 @@ def load() -> bool:
             OpeningWindow.objects.create(
                 waiting_room=room, weekday=weekday, start=time(8, 0), end=time(15, 0)
             )
+    # MedCom addresses (correspondence/): made-up SOR codes and EAN numbers, not real ones.
+    organisations: list[Municipality | Clinic] = [kbh, frb, ros, *clinics]
+    for i, organisation in enumerate(organisations, start=1):
+        organisation.sor_code = f"9990{i:02d}1000016000"
+        organisation.ean_number = with_check_digit(f"57999990{i:04d}")
+        organisation.save(update_fields=["sor_code", "ean_number"])
     # The first clinic is open right away, so the product can be tried at any hour.
     WaitingRoom.objects.filter(clinic=clinics[0]).update(mode=WaitingRoom.Mode.OPEN)
 

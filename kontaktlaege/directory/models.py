@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import cpr as cprlib
+from .numbers import validate_ean, validate_sor
 
 
 class Region(models.Model):
@@ -24,6 +25,11 @@ class Municipality(models.Model):
     name = models.CharField(_("navn"), max_length=100, unique=True)
     code = models.CharField(_("kommunekode"), max_length=4, unique=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name=_("region"))
+    # MedCom addressing (correspondence/): the organisation's SOR code and EAN location number.
+    sor_code = models.CharField(_("SOR-kode"), max_length=18, blank=True, validators=[validate_sor])
+    ean_number = models.CharField(
+        _("EAN-lokationsnummer"), max_length=13, blank=True, validators=[validate_ean]
+    )
 
     class Meta:
         verbose_name = _("kommune")
@@ -42,6 +48,11 @@ class Clinic(models.Model):
         Municipality, on_delete=models.PROTECT, verbose_name=_("kommune")
     )
     offers_video = models.BooleanField(_("tilbyder videokonsultation"), default=True)
+    # MedCom addressing (correspondence/): the organisation's SOR code and EAN location number.
+    sor_code = models.CharField(_("SOR-kode"), max_length=18, blank=True, validators=[validate_sor])
+    ean_number = models.CharField(
+        _("EAN-lokationsnummer"), max_length=13, blank=True, validators=[validate_ean]
+    )
 
     class Meta:
         verbose_name = _("lægepraksis")

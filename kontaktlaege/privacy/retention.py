@@ -2,7 +2,8 @@
 
 What goes: citizen name, CPR (encrypted value and keyed hash), reason, reject message, the
 employee's name/role/workplace as shown to the doctor, the clinic's messages, and the
-recipient, subject and text of the outbox's finished SMS and e-mails. What stays:
+recipient, subject and text of the outbox's finished SMS and e-mails, the text and FHIR
+bundle of finished correspondence (correspondence/). What stays:
 kind, state, clinic, municipality, ydernummer and the lifecycle timestamps, so the statistics
 count the same before and after."""
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from kontaktlaege.audit.log import record
 from kontaktlaege.consultations.models import Consultation, Message
+from kontaktlaege.correspondence import actions as correspondence
 from kontaktlaege.outbox import actions as outbox
 
 from .models import RetentionRun
@@ -69,11 +71,13 @@ def erase_expired(now: datetime | None = None) -> int:
         # Expired sessions may hold an encrypted CPR draft of a call never placed.
         Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
         messages = outbox.erase_expired(now or timezone.now())
+        notes = correspondence.erase_expired(now or timezone.now())
         record(
             "retention_erased",
             detail={
                 "consultations": len(ids),
                 "outbox_messages": messages,
+                "correspondence_messages": notes,
                 "retention_days": settings.RETENTION_DAYS,
             },
         )

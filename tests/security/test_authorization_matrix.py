@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kontaktlaege.consultations.models import Consultation
+from tests.correspondence.helpers import delivered_thread
 from tests.support.signin import verified_client
 
 ROLES = [
@@ -105,6 +106,9 @@ TABLE: dict[str, dict] = {
     # A municipality's administrator only; none of these roles is one (the national
     # administrator has no municipality): tests/doctorinfo/test_search.py signs one in.
     "doctorinfo:pins": {"GET": verified(set()), "POST": verified(set())},
+    # MedCom correspondence: the clinic's sent notes, the municipality's inbox (read only).
+    "correspondence:clinic_list": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
+    "correspondence:inbox": {"GET": verified(EMPLOYEES), "POST": everyone("not_allowed")},
 }
 
 
@@ -137,6 +141,15 @@ TABLE.update(
         "video:clinic_call": per_object("GET", "POST", CLINICS, *C),
         "video:create_invite": per_object(None, "POST", CLINICS, *C),
         "video:remove_guest": per_object(None, "POST", CLINICS, *C),
+        # Correspondence about a consultation: its clinic's staff; the employees of the
+        # municipality its note was delivered to (tried with a note and a reply delivered).
+        "correspondence:clinic_note": per_object("GET", "POST", CLINICS, *C),
+        "correspondence:clinic_mark_read": per_object(None, "POST", CLINICS, *C),
+        "correspondence:inbox_thread": per_object("GET", None, EMPLOYEES, *E),
+        "correspondence:inbox_mark_read": per_object(None, "POST", EMPLOYEES, *E),
+        "correspondence:inbox_reply": per_object(None, "POST", EMPLOYEES, *E),
+        "correspondence:summary_pdf": per_object("GET", None, EMPLOYEES, *E),
+        "correspondence:summary_fhir": per_object("GET", None, EMPLOYEES, *E),
         # A made-up token is never a valid invitation, for anyone.
         "video:guest_join": {
             "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
@@ -146,6 +159,10 @@ TABLE.update(
 )
 # URLs that act only on a running consultation: tried with both consultations admitted.
 RUNNING_ONLY = {"privacy:citizen_mode_on"}
+# URLs of a consultation's correspondence: tried with a note and a reply delivered on both.
+WITH_THREAD = {
+    name for name in TABLE if name.startswith("correspondence:") and "mine" in TABLE[name]
+}
 S = Consultation.State
 # Django's admin site: nobody in these roles is staff, so every admin URL sends them to the
 # admin sign-in (which itself also asks for the TOTP code); only the sign-in page answers,
@@ -278,6 +295,9 @@ def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[
                     if name in RUNNING_ONLY:
                         running = [scene.mine.pk, scene.theirs.pk]
                         Consultation.objects.filter(pk__in=running).update(state=S.ADMITTED)
+                    if name in WITH_THREAD:
+                        delivered_thread(scene.mine)
+                        delivered_thread(scene.theirs)
                     client = client_for(role, world, scene)
                     if method == "GET":
                         response = client.get(path)

@@ -16,6 +16,7 @@ from kontaktlaege.directory.models import (
     RegistryEntry,
     Ydernummer,
 )
+from kontaktlaege.directory.numbers import with_check_digit
 
 PASSWORD = "Test-adgangskode-1"
 _citizens = itertools.count(100)
@@ -36,6 +37,8 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Kommune {n}")
     code = factory.Sequence(lambda n: f"{300 + n}")
     region = factory.SubFactory(RegionFactory)
+    sor_code = factory.Sequence(lambda n: f"{880000000 + n}")
+    ean_number = factory.Sequence(lambda n: with_check_digit(f"{579888000000 + n}"))
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
@@ -46,6 +49,8 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Lægehuset {n}")
     phone = "70 10 20 30"
     municipality = factory.SubFactory(MunicipalityFactory)
+    sor_code = factory.Sequence(lambda n: f"{770000000 + n}")
+    ean_number = factory.Sequence(lambda n: with_check_digit(f"{579777000000 + n}"))
 
     @factory.post_generation
     def room(obj, create, extracted, **kwargs):

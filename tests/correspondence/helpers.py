@@ -1,0 +1,55 @@
+"""A consultation with a citizen, called by the Copenhagen carer and taken by the GP."""
+
+from kontaktlaege.consultations import actions as consultations
+from kontaktlaege.consultations.models import Consultation
+
+
+def called(world, *, end: bool = True) -> Consultation:  # type: ignore[no-untyped-def]
+    consultation = consultations.join_queue(
+        world.carer,
+        ydernummer=world.ydernummer,
+        reason="Hoste og feber i tre dage",
+        citizen=consultations.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
+        consent_given=True,
+    )
+    consultations.admit(world.gp, consultation.pk)
+    if end:
+        consultations.end(world.gp, consultation.pk)
+    consultation.refresh_from_db()
+    return consultation
+
+
+def delivered_thread(consultation: Consultation) -> None:
+    """A note delivered to the consultation's municipality and a reply delivered to its
+    clinic, written straight into the table (the authorization matrix's objects)."""
+    import uuid
+
+    from django.utils import timezone
+
+    from kontaktlaege.correspondence.models import CareCommunication as M
+
+    now = timezone.now()
+    common = {
+        "consultation": consultation,
+        "clinic_id": consultation.clinic_id,
+        "municipality_id": consultation.municipality_id,
+        "bundle": "{}",
+        "created_at": now,
+        "next_attempt_at": now,
+        "state": M.State.SENT,
+    }
+    note = M.objects.create(
+        direction=M.Direction.TO_MUNICIPALITY,
+        author_name="Anne Holm",
+        text="Notat",
+        message_id=uuid.uuid4(),
+        **common,
+    )
+    M.objects.create(
+        direction=M.Direction.TO_CLINIC,
+        author_name="Mette Sørensen",
+        text="Svar",
+        message_id=uuid.uuid4(),
+        in_reply_to=note,
+        **common,
+    )
