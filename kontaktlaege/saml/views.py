@@ -20,6 +20,8 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django_otp import login as otp_login
 from djangosaml2 import views as saml_views
 from djangosaml2.utils import get_location
@@ -84,6 +86,9 @@ def _signature_algorithms(element: Any) -> list[str]:
     return found
 
 
+# The provider's page posts here (no CSRF token); djangosaml2 exempts its dispatch, which
+# EnabledOnly overrides.
+@method_decorator(csrf_exempt, name="dispatch")
 class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
     """/saml/acs/: the identity provider's response, posted by the browser."""
 
