@@ -17,6 +17,7 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.saml.models import FederatedIdentity, Organisation
 from tests.browser.conftest import pass_device_check
 from tests.support import browser, server, signin
+from tests.support.axe import assert_accessible
 from tests.support.loopback import free_port
 from tests.support.personas import World
 from tests.support.saml_idp import Identity, IdentityProvider, make_keypair, serving
@@ -135,3 +136,26 @@ def test_a_federated_employee_signs_in_queues_and_sees_the_doctor(
     expect(other_tab.get_by_role("heading", name="Logget ud")).to_be_visible()
     other_tab.goto("/")
     expect(other_tab).to_have_url(f"{base}/konto/log-ind/?next=/")
+
+
+def test_an_employee_without_the_role_is_told_whom_to_ask(
+    world: World, saml_site: tuple[IdentityProvider, str], server_url: str, chromium: Any
+) -> None:
+    idp, base = saml_site
+    Organisation.objects.create(cvr=CVR, municipality=world.carer.municipality)
+    idp.next_identity = Identity(first_name="Ole", last_name="Dam", cvr=CVR, grants={})
+    context = chromium.new_context(base_url=base, locale="da-DK")
+    page = context.new_page()
+    page.goto("/konto/log-ind/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Log ind med kommunens login").click()
+    page.get_by_role("button", name="Godkend login").click()
+
+    expect(page.get_by_role("heading", name="Du kan ikke logge ind i Kontakt Læge")).to_be_visible()
+    expect(page.get_by_text("Kontaktlaege_bruger_dk")).to_be_visible()
+    expect(page.get_by_text("brugeradministrator")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/")
+    expect(page).to_have_url(f"{base}/konto/log-ind/?next=/")
+    assert not FederatedIdentity.objects.exists()
+    context.close()
