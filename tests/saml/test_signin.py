@@ -189,6 +189,7 @@ def test_a_response_signed_with_an_unknown_key_is_refused(federation: Federation
     acs, fields = rogue.answer(federation.start(client))
     assert _refusal(federation.post(client, acs, fields)) == "bad_signature"
     assert _signed_out(client)
+    assert [f["reason"] for f in _failures()] == ["bad_signature"]
     assert not FederatedIdentity.objects.exists()
 
 
@@ -199,6 +200,7 @@ def test_a_response_for_another_audience_is_refused(federation: Federation) -> N
     response = federation.sign_in(client, audience=other)
     assert _refusal(response) == "wrong_audience"
     assert _signed_out(client)
+    assert [f["reason"] for f in _failures()] == ["wrong_audience"]
 
 
 def test_an_expired_response_is_refused(federation: Federation) -> None:
@@ -208,6 +210,7 @@ def test_an_expired_response_is_refused(federation: Federation) -> None:
     assert _refusal(response) == "expired"
     assert "udløbet eller allerede brugt" in response.content.decode()
     assert _signed_out(client)
+    assert [f["reason"] for f in _failures()] == ["expired"]
 
 
 def test_the_same_response_posted_twice_is_refused(federation: Federation) -> None:
@@ -220,6 +223,8 @@ def test_the_same_response_posted_twice_is_refused(federation: Federation) -> No
     # And in the same browser, after signing out.
     client.post(reverse("accounts:logout"))
     assert _refusal(federation.post(client, acs, fields)) == "replay"
+    assert [f["reason"] for f in _failures()] == ["replay", "replay"]
+    assert AuditEntry.objects.filter(action="login").count() == 1
 
 
 def test_a_response_raced_in_twice_is_used_once(federation: Federation) -> None:
@@ -239,6 +244,7 @@ def test_a_response_raced_in_twice_is_used_once(federation: Federation) -> None:
     racer.cookies["saml_session"] = store.session_key
     assert _refusal(federation.post(racer, acs, fields)) == "replay"
     assert _signed_out(racer)
+    assert [f["reason"] for f in _failures()] == ["replay"]
 
 
 def test_signatures_outside_the_configured_algorithms_are_refused(
