@@ -339,3 +339,58 @@ RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 IDLE_TIMEOUT_SECONDS = envint("IDLE_TIMEOUT_SECONDS", 600)
 # The same for clinic staff and administrators, who see names, CPR and reasons all day.
 STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 1800)
+
+# Federated sign-in: SAML 2.0 on the OIOSAML 3 profile (docs/saml.md). Off until an identity
+# provider's metadata (files or URLs, comma-separated) is set; local accounts stay as they are.
+SAML_EMPLOYEE_IDP_METADATA = [
+    s for s in os.environ.get("SAML_EMPLOYEE_IDP_METADATA", "").split(",") if s
+]
+SAML_CLINIC_IDP_METADATA = [
+    s for s in os.environ.get("SAML_CLINIC_IDP_METADATA", "").split(",") if s
+]
+SAML_METADATA_CERT = os.environ.get("SAML_METADATA_CERT", "")
+SAML_METADATA_REFRESH_SECONDS = envint("SAML_METADATA_REFRESH_SECONDS", 3600)
+SAML_BASE_URL = os.environ.get("SAML_BASE_URL", "http://127.0.0.1:8000")
+SAML_ENTITY_ID = os.environ.get("SAML_ENTITY_ID", "")
+SAML_KEY_FILE = os.environ.get("SAML_KEY_FILE", "")
+SAML_CERT_FILE = os.environ.get("SAML_CERT_FILE", "")
+SAML_ENCRYPTION_KEY_FILE = os.environ.get("SAML_ENCRYPTION_KEY_FILE", "")
+SAML_ENCRYPTION_CERT_FILE = os.environ.get("SAML_ENCRYPTION_CERT_FILE", "")
+SAML_XMLSEC_BINARY = os.environ.get("SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+# Debian's xmlsec1 1.2 verifies RSA PKCS#1 v1.5 signatures, not RSASSA-PSS.
+SAML_SIGNATURE_ALGORITHMS = os.environ.get(
+    "SAML_SIGNATURE_ALGORITHMS",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256,"
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+).split(",")
+SAML_DIGEST_ALGORITHMS = os.environ.get(
+    "SAML_DIGEST_ALGORITHMS",
+    "http://www.w3.org/2001/04/xmlenc#sha256,http://www.w3.org/2001/04/xmlenc#sha512",
+).split(",")
+SAML_WANT_RESPONSE_SIGNED = envbool("SAML_WANT_RESPONSE_SIGNED")
+SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", 60)
+SAML_MIN_ASSURANCE = os.environ.get("SAML_MIN_ASSURANCE", "Substantial")
+SAML_EMPLOYEE_ROLE = os.environ.get("SAML_EMPLOYEE_ROLE", "Kontaktlaege_bruger_dk")
+SAML_CONFIG_LOADER = "kontaktlaege.saml.config.sp_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_USE_NAME_ID_AS_USERNAME = True
+SAML_ATTRIBUTE_MAPPING: dict[str, tuple[str, ...]] = {}
+LOGOUT_REDIRECT_URL = "accounts:login"
+INSTALLED_APPS += ["djangosaml2", "kontaktlaege.saml"]
+# The login's state lives in a cookie of its own that comes back with the provider's POST:
+# cross-site in production (SameSite=None, which browsers accept over HTTPS only).
+SAML_SESSION_COOKIE_SAMESITE = "None" if SECURE_COOKIES else "Lax"
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "djangosaml2.middleware.SamlSessionMiddleware",
+)
+AUTHENTICATION_BACKENDS.append("kontaktlaege.saml.backend.FederatedBackend")
+# Their debug and warning lines carry the assertion's attributes (CPR): the saml app logs
+# what failed itself. xmlschema (pysaml2's) announces its schemas at INFO.
+LOGGING["loggers"].update(  # type: ignore[attr-defined]
+    {
+        "djangosaml2": {"level": "CRITICAL"},
+        "saml2": {"level": "ERROR"},
+        "xmlschema": {"level": "WARNING"},
+    }
+)

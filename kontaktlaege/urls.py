@@ -27,6 +27,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("sprog/", set_language, name="set_language"),
     path("konto/", include("kontaktlaege.accounts.urls")),
+    path("saml/", include("kontaktlaege.saml.urls")),
     path("", include("kontaktlaege.consultations.urls")),
     path("", include("kontaktlaege.video.urls")),
     path("", include("kontaktlaege.video.check_urls")),

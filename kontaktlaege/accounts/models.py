@@ -5,7 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class User(AbstractUser):
+# The plugin cannot type the reverse manager of django-otp devices (saml.FederatedIdentity).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     class Kind(models.TextChoices):
         EMPLOYEE = "employee", _("Kommunal medarbejder")
         CLINIC = "clinic", _("Klinikpersonale")

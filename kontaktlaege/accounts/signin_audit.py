@@ -31,7 +31,10 @@ def _from_a_request(request: HttpRequest | None) -> bool:
 
 
 def logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """The password step (the whole sign-in is `login`, after the second factor)."""
+    """The password step (the whole sign-in is `login`, after the second factor). A SAML
+    sign-in has no password step; kontaktlaege/saml records its `login` itself."""
+    if getattr(user, "backend", "") == "kontaktlaege.saml.backend.FederatedBackend":
+        return
     if _from_a_request(request):
         record("login_password", actor=user, detail={"address": client_address(request)})
 

@@ -16,6 +16,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.audit.log import record
+from kontaktlaege.saml import config as saml_config
+from kontaktlaege.saml import views as saml_views
 
 from . import activation, devices
 from .access import verified_required
@@ -54,7 +56,8 @@ def login(request: HttpRequest) -> HttpResponse:
             auth.login(request, user)
             request.session["next"] = nxt
             return redirect("accounts:verify")
-    return render(request, "accounts/login.html", {"form": form})
+    federated = saml_config.login_choices()
+    return render(request, "accounts/login.html", {"form": form, "federated": federated})
 
 
 @login_required
@@ -145,8 +148,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    auth.logout(request)
-    response = redirect("accounts:login")
+    # Signed in through SAML: single logout at the identity provider too.
+    response = saml_views.start_logout(request)
+    if response is None:
+        auth.logout(request)
+        response = redirect("accounts:login")
     # Shared tablets: nothing of the session may stay in the browser.
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -22,8 +22,8 @@ class Server:
     """One server process on a free loopback port. What it prints goes to a log file, whose
     end is shown when it does not start."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile("w+", prefix="kl-server-", suffix=".log")
         command = [sys.executable, "-m", "kontaktlaege.serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(

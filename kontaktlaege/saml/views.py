@@ -1,0 +1,282 @@
+"""The service provider's endpoints: start a sign-in at a purpose's identity provider, take
+its response (assertion consumer), serve our metadata, and single logout both ways. Built on
+djangosaml2's views; what they decide is audited, and a refusal is a Danish page."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import saml2
+from django.conf import settings
+from django.contrib import auth
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from django_otp import login as otp_login
+from djangosaml2 import views as saml_views
+from djangosaml2.utils import get_location
+from saml2.response import StatusError, UnsolicitedResponse
+from saml2.s_utils import decode_base64_and_inflate
+from saml2.samlp import logout_request_from_string
+from saml2.sigver import MissingKey, SignatureError
+from saml2.validate import ResponseLifetimeExceed, ToEarly
+
+from kontaktlaege.accounts.signin_audit import client_address
+from kontaktlaege.audit.log import record
+
+from . import config, redirect_signature
+from .backend import FederatedBackend
+from .models import FederatedIdentity, UsedAssertion
+from .rules import Decision, Refusal
+
+logger = logging.getLogger(__name__)
+
+PURPOSE_KEY = "kl_purpose"
+BACKEND = "kontaktlaege.saml.backend.FederatedBackend"
+
+
+class EnabledOnly:
+    """Not found unless an identity provider is configured."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not config.enabled_purposes():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+class Login(EnabledOnly, saml_views.LoginView):
+    """/saml/log-ind/<purpose>/: an AuthnRequest to the purpose's identity provider."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        purpose = kwargs.get("purpose", "")
+        if purpose not in config.enabled_purposes():
+            raise Http404
+        try:
+            entities = sorted(config.loaded().entities.get(purpose, ()))
+        except Exception:
+            logger.exception("SAML configuration could not be loaded")
+            entities = []
+        if not entities:
+            return refused(request, Refusal.UNAVAILABLE, status=503)
+        query = request.GET.copy()
+        if query.get("idp") not in entities:
+            query["idp"] = entities[0]
+        request.GET = query  # type: ignore[assignment]
+        request.saml_session[PURPOSE_KEY] = purpose  # type: ignore[attr-defined]
+        return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def _signature_algorithms(element: Any) -> list[str]:
+    signature = getattr(element, "signature", None)
+    if signature is None:
+        return []
+    info = signature.signed_info
+    found = [info.signature_method.algorithm]
+    found += [ref.digest_method.algorithm for ref in info.reference]
+    return found
+
+
+# The provider's page posts here (no CSRF token); djangosaml2 exempts its dispatch, which
+# EnabledOnly overrides.
+@method_decorator(csrf_exempt, name="dispatch")
+class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
+    """/saml/acs/: the identity provider's response, posted by the browser."""
+
+    reason: Refusal | None = None
+    decision: Decision | None = None
+    idp = ""
+
+    def custom_validation(self, response: Any) -> None:
+        allowed = set(settings.SAML_SIGNATURE_ALGORITHMS) | set(settings.SAML_DIGEST_ALGORITHMS)
+        used = _signature_algorithms(response.response) + _signature_algorithms(response.assertion)
+        if not set(used) <= allowed:
+            self.reason = Refusal.ALGORITHM
+            raise ValueError("signature algorithm not allowed")
+        # Good once: the same assertion posted again (by anyone) is refused.
+        not_after = response.not_on_or_after or 0
+        now = timezone.now()
+        UsedAssertion.objects.filter(not_on_or_after__lt=now).delete()
+        try:
+            with transaction.atomic():
+                UsedAssertion.objects.create(
+                    assertion_id=response.assertion.id,
+                    not_on_or_after=max(datetime.fromtimestamp(not_after, UTC), now),
+                )
+        except IntegrityError:
+            self.reason = Refusal.REPLAY
+            raise ValueError("assertion used before") from None
+
+    def authenticate_user(
+        self,
+        request: HttpRequest,
+        session_info: dict[str, Any],
+        attribute_mapping: dict[str, Any],
+        create_unknown_user: bool,
+        assertion_info: dict[str, Any],
+    ) -> Any:
+        self.idp = str(session_info.get("issuer") or "")
+        backend = FederatedBackend()
+        user = backend.authenticate(
+            request,
+            session_info=session_info,
+            attribute_mapping={},
+            assertion_info=assertion_info,
+            purpose=request.saml_session.get(PURPOSE_KEY, ""),  # type: ignore[attr-defined]
+        )
+        self.decision = backend.decision
+        if user is None:
+            self.reason = self.decision.refusal or Refusal.NO_IDENTIFIER
+            raise PermissionDenied(self.reason)
+        identity: FederatedIdentity = user.kl_identity  # type: ignore[attr-defined]
+        user.backend = BACKEND  # read by the sign-in signal's receivers
+        auth.login(request, user, backend=BACKEND)
+        # The provider checked two factors at Substantial or High: the session is verified.
+        otp_login(request, identity)
+        request.session.cycle_key()
+        saml_views._set_subject_id(request.saml_session, session_info["name_id"])  # type: ignore[attr-defined]
+        record(
+            "login",
+            actor=user,
+            detail={
+                "address": client_address(request),
+                "method": "saml",
+                "idp": self.idp,
+                "loa": self.decision.loa,
+            },
+        )
+        return user
+
+    def handle_acs_failure(
+        self,
+        request: HttpRequest,
+        exception: Exception | None = None,
+        status: int = 403,
+        **kwargs: Any,
+    ) -> HttpResponse:
+        reason = self.reason or _reason_of(exception)
+        decision = self.decision or Decision()
+        detail = {"address": client_address(request), "method": "saml", "reason": str(reason)}
+        if self.idp:
+            detail["idp"] = self.idp
+        if decision.cvr:
+            detail["cvr"] = decision.cvr
+        if decision.loa:
+            detail["loa"] = decision.loa
+        record("login_failed", detail=detail)
+        # The exception's class only: its text may quote the assertion.
+        logger.warning("SAML sign-in refused: %s (%s)", reason, type(exception).__name__)
+        return refused(request, reason, decision=decision)
+
+
+def _reason_of(exception: Exception | None) -> Refusal:
+    text = str(exception)
+    if isinstance(exception, ResponseLifetimeExceed | ToEarly):
+        return Refusal.EXPIRED
+    if isinstance(exception, UnsolicitedResponse):
+        return Refusal.REPLAY
+    if isinstance(exception, SignatureError) and "missing" in text.lower():
+        return Refusal.UNSIGNED
+    if isinstance(exception, SignatureError | MissingKey):
+        return Refusal.BAD_SIGNATURE
+    if isinstance(exception, StatusError):
+        return Refusal.IDP_STATUS
+    if "AudienceRestriction" in text:
+        return Refusal.WRONG_AUDIENCE
+    return Refusal.INVALID_RESPONSE
+
+
+def refused(
+    request: HttpRequest,
+    reason: Refusal,
+    decision: Decision | None = None,
+    status: int = 403,
+) -> HttpResponse:
+    decision = decision or Decision()
+    return render(
+        request,
+        "saml/refused.html",
+        {
+            "reason": str(reason),
+            "cvr": decision.cvr,
+            "loa": decision.loa,
+            "role": settings.SAML_EMPLOYEE_ROLE,
+        },
+        status=status,
+    )
+
+
+class Metadata(EnabledOnly, saml_views.MetadataView):
+    """/saml/metadata/: our service provider's metadata, for the identity providers."""
+
+
+class LogoutService(EnabledOnly, saml_views.LogoutView):
+    """/saml/ls/: the provider's answer to our logout, or its own logout request (single
+    logout started elsewhere), by HTTP-Redirect. A request must be signed by a provider's key.
+    Signing out closes the session's open pages (accounts/apps.py)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "SAMLRequest" in request.GET and not _signed_by_its_provider(request):
+            record(
+                "logout_refused",
+                detail={"address": client_address(request), "method": "saml"},
+            )
+            logger.warning("SAML logout request refused: not signed by its provider")
+            return refused(request, Refusal.INVALID_RESPONSE)
+        return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Only HTTP-Redirect is offered in our metadata.
+        return HttpResponseNotAllowed(["GET"])
+
+
+def _signed_by_its_provider(request: HttpRequest) -> bool:
+    try:
+        xml = decode_base64_and_inflate(request.GET["SAMLRequest"])
+        message = logout_request_from_string(xml)
+        issuer = message.issuer.text.strip() if message and message.issuer else ""
+        certs = [
+            cert for _name, cert in config.sp_config().metadata.certs(issuer, "idpsso", "signing")
+        ]
+    except Exception:
+        return False
+    return redirect_signature.verify(
+        request.META.get("QUERY_STRING", ""),
+        "SAMLRequest",
+        certs,
+        settings.SAML_SIGNATURE_ALGORITHMS,
+    )
+
+
+def start_logout(request: HttpRequest) -> HttpResponse | None:
+    """Our side of single logout (the sign-out button): sign out here, then send the browser
+    to the provider with a LogoutRequest. None when the session did not come from SAML."""
+    subject_id = saml_views._get_subject_id(request.saml_session)  # type: ignore[attr-defined]
+    if subject_id is None or not config.enabled_purposes():
+        return None
+    state = saml_views.StateCache(request.saml_session)  # type: ignore[attr-defined]
+    client = saml_views.Saml2Client(
+        config.sp_config(request),
+        state_cache=state,
+        identity_cache=saml_views.IdentityCache(request.saml_session),  # type: ignore[attr-defined]
+    )
+    try:
+        result = client.global_logout(subject_id)
+    except Exception:
+        logger.warning("SAML logout request could not be made; signed out here only")
+        result = {}
+    auth.logout(request)
+    state.sync()
+    for info in result.values():
+        if isinstance(info, tuple) and info[0] == saml2.BINDING_HTTP_REDIRECT:
+            return HttpResponseRedirect(get_location(info[1]))
+    return redirect("accounts:login")
