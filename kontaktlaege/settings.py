@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kontaktlaege.video",
     "kontaktlaege.privacy",
     "kontaktlaege.outbox",
+    "kontaktlaege.stats",
 ]
 
 MIDDLEWARE = [

@@ -76,6 +76,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:
         return redirect("consultations:waiting_room")
+    if not user.is_staff:  # an administrator without the Django admin: the statistics
+        return redirect("stats:national")
     return redirect("admin:index")
 
 
