@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kontaktlaege.outbox",
     "kontaktlaege.doctorinfo",
     "kontaktlaege.correspondence",
+    "kontaktlaege.stats",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,7 @@ urlpatterns = [
     path("klinik/udbakke/", include("kontaktlaege.outbox.urls")),
     path("", include("kontaktlaege.doctorinfo.urls")),
     path("", include("kontaktlaege.correspondence.urls")),
+    path("statistik/", include("kontaktlaege.stats.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,7 @@ def run_once() -> None:
     from kontaktlaege.correspondence import delivery as correspondence
     from kontaktlaege.outbox import actions as outbox
     from kontaktlaege.privacy.retention import run_daily
+    from kontaktlaege.stats import rollup
 
     from .actions import abandon_stale
 
@@ -26,6 +27,7 @@ def run_once() -> None:
         if count:
             log.info("queue: %d waiting entries passed the grace period", count)
         run_daily()  # at most once a day, whichever process comes first
+        rollup.refresh()  # the statistics' rows of the consultations finished since
     finally:
         # Give a pooled PostgreSQL connection back while the loop sleeps.
         close_old_connections()

@@ -80,6 +80,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:waiting_room")
     if user.municipality_id is not None:  # a municipality's administrator
         return redirect("doctorinfo:pins")
+    if not user.is_staff:  # an administrator without the Django admin: the statistics
+        return redirect("stats:national")
     return redirect("admin:index")
 
 

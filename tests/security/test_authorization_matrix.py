@@ -157,6 +157,37 @@ TABLE.update(
         },
     }
 )
+# Statistics: "mine"/"theirs" are the region, municipality and clinic of each consultation
+# (scope_ids); only the national administrator sees regions and municipalities here (the
+# municipality's own administrator is in test_statistics_access.py), clinic staff their clinic.
+STATS_ADMIN = {"GET": verified(ADMINS), "POST": POST_ONLY}
+TABLE.update(
+    {
+        "stats:national": {"GET": verified(CLINICS | ADMINS), "POST": POST_ONLY},
+        "stats:region": {"mine": STATS_ADMIN, "theirs": STATS_ADMIN},
+        "stats:region_report": {"mine": STATS_ADMIN, "theirs": STATS_ADMIN},
+        "stats:municipality": {"mine": STATS_ADMIN, "theirs": STATS_ADMIN},
+        "stats:clinic": {
+            "mine": {"GET": verified(CLINICS | ADMINS, own={"clinic", "admin"}), "POST": POST_ONLY},
+            "theirs": {
+                "GET": verified(CLINICS | ADMINS, own={"foreign_clinic", "admin"}),
+                "POST": POST_ONLY,
+            },
+        },
+    }
+)
+
+
+def scope_ids(scene, variant: str | None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The statistics' URL parameters for the clinic of the variant's consultation."""
+    c = scene.theirs if variant == "theirs" else scene.mine
+    return {
+        "clinic_id": c.clinic_id,
+        "municipality_id": c.clinic.municipality_id,
+        "region_id": c.clinic.municipality.region_id,
+    }
+
+
 # URLs that act only on a running consultation: tried with both consultations admitted.
 RUNNING_ONLY = {"privacy:citizen_mode_on"}
 # URLs of a consultation's correspondence: tried with a note and a reply delivered on both.
@@ -196,9 +227,11 @@ def urls() -> Iterator[tuple[str, str]]:
     yield from walk(get_resolver(), "", "")
 
 
-def fill(route: str, object_id: int) -> str:
+def fill(route: str, object_id: int, named: dict[str, int] | None = None) -> str:
     def value(m: re.Match) -> str:
         name = m.group(2) or m.group(3)
+        if named and name in named:
+            return str(named[name])
         if name == "app_label":
             return "accounts"
         if name == "url":
@@ -289,7 +322,7 @@ def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[
         if name.startswith("admin:"):
             variants = variants[:1]
         for variant, object_id in variants:
-            path = fill(route, object_id)
+            path = fill(route, object_id, scope_ids(scene, variant))
             for method in ("GET", "POST"):
                 with transaction.atomic():
                     if name in RUNNING_ONLY:

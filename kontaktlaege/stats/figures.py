@@ -1,0 +1,275 @@
+"""The figures of one statistics page, computed in the database as aggregates over
+ConsultationFact, and laid out as tables (each with the data of its chart). The page, the CSV
+and the half-year XLSX all draw from these tables, so they always show the same numbers."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from kontaktlaege.consultations.models import Consultation, OpeningWindow
+
+from .models import ConsultationFact
+
+K = Consultation.Kind
+S = Consultation.State
+KIND_ORDER = [K.ON_BEHALF, K.WITHOUT_CITIZEN, K.CITIZEN, K.INVITED, K.BOOKED]
+OUTCOME_ORDER = [S.ENDED, S.REJECTED, S.CANCELLED, S.CLEARED, S.ABANDONED]
+
+MONTH_NAMES = [
+    pgettext_lazy("month", "jan"),
+    pgettext_lazy("month", "feb"),
+    pgettext_lazy("month", "mar"),
+    pgettext_lazy("month", "apr"),
+    pgettext_lazy("month", "maj"),
+    pgettext_lazy("month", "jun"),
+    pgettext_lazy("month", "jul"),
+    pgettext_lazy("month", "aug"),
+    pgettext_lazy("month", "sep"),
+    pgettext_lazy("month", "okt"),
+    pgettext_lazy("month", "nov"),
+    pgettext_lazy("month", "dec"),
+]
+
+
+def outcome_label(outcome: str) -> str:
+    # The final state "ended" is, for the statistics, a consultation the doctor admitted.
+    if outcome == S.ENDED:
+        return _("Gennemført")
+    return str(S(outcome).label)
+
+
+def month_label(month: int) -> str:
+    return f"{MONTH_NAMES[month % 100 - 1]} {month // 100}"
+
+
+def months_between(first: int, last: int) -> list[int]:
+    months = []
+    year, m = divmod(first, 100)
+    while year * 100 + m <= last:
+        months.append(year * 100 + m)
+        year, m = (year + 1, 1) if m == 12 else (year, m + 1)
+    return months
+
+
+def percentile(histogram: list[tuple[int, int]], percent: int) -> int | None:
+    """Nearest-rank percentile over (value, count) pairs sorted by value: the smallest value
+    with at least `percent` % of all the values at or below it (the median of 4 is the 2nd).
+    In integers: 0.9 * 10 is 9.000000000000002 in floating point."""
+    total = sum(n for _value, n in histogram)
+    if not total:
+        return None
+    rank = max(1, -(-percent * total // 100))
+    seen = 0
+    for value, n in histogram:
+        seen += n
+        if seen >= rank:
+            return value
+    return None  # unreachable: seen reaches total
+
+
+def minutes(seconds: int | None) -> str:
+    """A duration as m:ss (minutes may exceed 59)."""
+    if seconds is None:
+        return "–"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@dataclass
+class Series:
+    label: str
+    values: list[int | float | None]
+
+
+@dataclass
+class Chart:
+    x: list[str]
+    series: list[Series]
+    stacked: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "x": self.x,
+            "stacked": self.stacked,
+            "series": [{"label": s.label, "values": s.values} for s in self.series],
+        }
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: Chart | None = None
+    links: list[str | None] = field(default_factory=list)
+    note: str = ""
+
+    def lines(self) -> list[tuple[Any, str | None, list[Any]]]:
+        """Each row as (first cell, its link or None, the other cells), for the page."""
+        links = self.links or [None] * len(self.rows)
+        return [(row[0], link, row[1:]) for row, link in zip(self.rows, links, strict=True)]
+
+
+@dataclass
+class Breakdown:
+    """The next level down: a region's municipalities, a municipality's units…"""
+
+    key: str  # ConsultationFact field to group by
+    title: str
+    column: str
+    label: Callable[[Any], str]
+    link: Callable[[Any], str | None] = lambda _value: None
+
+
+def _counts(facts: QuerySet[ConsultationFact], *fields: str) -> list[dict[str, Any]]:
+    # No ORDER BY: grouped in the order of the covering indexes (models.py), the database
+    # streams through an index instead of sorting the year.
+    return list(facts.values(*fields).annotate(n=Count("pk")).order_by())
+
+
+def tables(
+    facts: QuerySet[ConsultationFact],
+    months: list[int],
+    breakdown: Breakdown | None = None,
+    lead: str = "region_id",
+) -> list[Table]:
+    """Every table of a page, for `facts` already limited to the page's scope and filters.
+    `lead`: the column each query groups by first (the scope's own column, or the region for
+    the whole country), summed away here, so the queries match the covering indexes."""
+    by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    outcomes_by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_child: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    fields = [lead, "month", "kind", "outcome"]
+    child = breakdown.key if breakdown is not None else None
+    if child is not None and child != lead:
+        fields.append(child)
+    for row in _counts(facts, *fields):
+        by_month[row["month"]][row["kind"]] += row["n"]
+        outcomes_by_month[row["month"]][row["outcome"]] += row["n"]
+        if child is not None:
+            per_child[row[child]][row["outcome"]] += row["n"]
+    labels = [month_label(m) for m in months]
+    month_col = _("Måned")
+    total_col = _("I alt")
+
+    def per_month(key: str, title: str, order: Sequence[str], names: list[str], data: Any) -> Table:
+        rows = []
+        for m, label in zip(months, labels, strict=True):
+            values = [data[m][k] for k in order]
+            rows.append([label, *values, sum(values)])
+        totals = [sum(data[m][k] for m in months) for k in order]
+        rows.append([total_col, *totals, sum(totals)])
+        chart = Chart(
+            x=labels,
+            series=[
+                Series(name, [data[m][k] for m in months])
+                for k, name in zip(order, names, strict=True)
+            ],
+            stacked=True,
+        )
+        return Table(key, title, [month_col, *names, total_col], rows, chart)
+
+    kind_names = [str(K(k).label) for k in KIND_ORDER]
+    outcome_names = [outcome_label(o) for o in OUTCOME_ORDER]
+    result = [
+        per_month(
+            "kinds", _("Konsultationer pr. måned efter type"), KIND_ORDER, kind_names, by_month
+        ),
+        per_month(
+            "outcomes",
+            _("Konsultationer pr. måned efter udfald"),
+            OUTCOME_ORDER,
+            outcome_names,
+            outcomes_by_month,
+        ),
+        _times(facts, lead),
+        *_busiest(facts, lead),
+    ]
+    if breakdown is not None:
+        result.append(_breakdown(per_child, breakdown))
+    return result
+
+
+def _histogram(facts: QuerySet[ConsultationFact], lead: str, column: str) -> list[tuple[int, int]]:
+    counts: dict[int, int] = defaultdict(int)
+    for row in _counts(facts.filter(**{f"{column}__isnull": False}), lead, column):
+        counts[row[column]] += row["n"]
+    return sorted(counts.items())
+
+
+def _times(facts: QuerySet[ConsultationFact], lead: str) -> Table:
+    rows = []
+    for column, name in (
+        ("wait_seconds", _("Ventetid (fra kø til start)")),
+        ("duration_seconds", _("Samtalens varighed")),
+    ):
+        histogram = _histogram(facts, lead, column)
+        median, p90 = percentile(histogram, 50), percentile(histogram, 90)
+        rows.append([name, sum(n for _v, n in histogram), minutes(median), minutes(p90)])
+    return Table(
+        "times",
+        _("Ventetid og varighed (minutter:sekunder)"),
+        [_("Mål"), _("Antal"), _("Median"), _("90. percentil")],
+        rows,
+        note=_("Ventetid for konsultationer, lægen startede; varighed for gennemførte."),
+    )
+
+
+def _busiest(facts: QuerySet[ConsultationFact], lead: str) -> list[Table]:
+    weekdays = [0] * 7
+    hours = [0] * 24
+    for row in _counts(facts, lead, "weekday", "hour"):
+        weekdays[row["weekday"]] += row["n"]
+        hours[row["hour"]] += row["n"]
+    day_names = [str(label) for _value, label in OpeningWindow.Weekday.choices]
+    hour_names = [f"{h:02d}–{(h + 1) % 24:02d}" for h in range(24)]
+    count = _("Konsultationer")
+    return [
+        Table(
+            "weekdays",
+            _("Travleste ugedage"),
+            [_("Ugedag"), count],
+            [[d, n] for d, n in zip(day_names, weekdays, strict=True)],
+            Chart(x=day_names, series=[Series(count, list(weekdays))]),
+        ),
+        Table(
+            "hours",
+            _("Travleste timer (dansk tid)"),
+            [_("Klokkeslæt"), count],
+            [[h, n] for h, n in zip(hour_names, hours, strict=True)],
+            Chart(x=hour_names, series=[Series(count, list(hours))]),
+        ),
+    ]
+
+
+def _breakdown(per: dict[Any, dict[str, int]], breakdown: Breakdown) -> Table:
+    named = sorted(((breakdown.label(key), key) for key in per), key=lambda p: p[0].lower())
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    for name, key in named:
+        values = [per[key][o] for o in OUTCOME_ORDER]
+        total = sum(values)
+        share = f"{100 * per[key][S.ENDED] / total:.0f} %" if total else "–"
+        rows.append([name, total, *values, share])
+        links.append(breakdown.link(key))
+    columns = [
+        breakdown.column,
+        _("I alt"),
+        *[outcome_label(o) for o in OUTCOME_ORDER],
+        _("Andel gennemført"),
+    ]
+    return Table("breakdown", breakdown.title, columns, rows, None, links)
+
+
+def flat(tables_: Iterable[Table]) -> Iterator[list[Any]]:
+    """The tables as rows for a CSV: a title row, the header, the rows, a blank row."""
+    for table in tables_:
+        yield [table.title]
+        yield table.columns
+        yield from table.rows
+        yield []

@@ -1,0 +1,80 @@
+"""The statistics' own table: one anonymous row per finished consultation, with the local
+month, weekday and hour and the waiting time and duration worked out once, so a page's figures
+are plain integer aggregates (no time-zone arithmetic per row in the database)."""
+
+from datetime import datetime
+
+from django.db import models
+
+
+class ConsultationFact(models.Model):
+    """What the statistics know of one finished consultation: no CPR, no names, no reason.
+
+    `municipality` is the area the consultation counts for: the calling employee's
+    municipality, or the clinic's when nobody called on a municipality's behalf (a citizen by
+    themselves, an invitation, a booking); `region` is that municipality's region. So every
+    consultation counts for exactly one municipality, and a region's figures are the sum of
+    its municipalities'."""
+
+    consultation = models.OneToOneField(
+        "consultations.Consultation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="fact",
+    )
+    # Not indexed alone: each leads one of the composite indexes below.
+    region = models.ForeignKey(
+        "directory.Region", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    municipality = models.ForeignKey(
+        "directory.Municipality", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    clinic = models.ForeignKey(
+        "directory.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The calling employee's workplace (a department or unit, not a person), for the
+    # municipality's figures per unit.
+    workplace = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=10)  # the consultation's final state
+    # When the consultation was queued, in the product's time zone (Europe/Copenhagen).
+    month = models.PositiveIntegerField()  # e.g. 202601
+    weekday = models.PositiveSmallIntegerField()  # 0 = Monday
+    hour = models.PositiveSmallIntegerField()
+    wait_seconds = models.PositiveIntegerField(null=True)  # queued → admitted
+    duration_seconds = models.PositiveIntegerField(null=True)  # admitted → ended
+
+    class Meta:
+        # Covering indexes in the order figures.py groups by: the whole country and a region
+        # are read from an index in order, never sorted (PRODUCT §5: 300 ms on a year). A
+        # municipality's or a clinic's rows are few enough to fetch by their own index.
+        indexes = [
+            models.Index(
+                fields=["region", "month", "kind", "outcome", "municipality"],
+                name="fact_counts",
+            ),
+            models.Index(fields=["region", "weekday", "hour", "month", "kind"], name="fact_hours"),
+            models.Index(fields=["region", "wait_seconds", "month", "kind"], name="fact_waits"),
+            models.Index(
+                fields=["region", "duration_seconds", "month", "kind"], name="fact_durations"
+            ),
+            models.Index(fields=["municipality", "month"], name="fact_municipality"),
+            models.Index(fields=["clinic", "month"], name="fact_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class RollupMark(models.Model):
+    """One row: every consultation queued before `complete_before` is final and has its fact,
+    so a refresh only looks at the consultations queued since."""
+
+    complete_before = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.complete_before:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def current(cls) -> datetime | None:
+        return cls.objects.filter(pk=1).values_list("complete_before", flat=True).first()

@@ -1,0 +1,124 @@
+"""Who may see which statistics: the national administrator everything; a municipality's
+administrator their municipality; a clinic's staff and administrator their clinic. Nobody
+else, and nobody sees anything but counts and durations."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kontaktlaege.accounts.models import User
+from kontaktlaege.directory.models import Clinic, Municipality, Region
+
+from .figures import Breakdown
+from .models import ConsultationFact
+
+NATIONAL, REGION, MUNICIPALITY, CLINIC = "national", "region", "municipality", "clinic"
+
+
+def is_national_admin(user: User) -> bool:
+    return user.kind == User.Kind.ADMIN and not user.municipality_id and not user.clinic_id
+
+
+def may_see(user: User, level: str, obj: Model | None) -> bool:
+    if is_national_admin(user):
+        return True
+    if level == MUNICIPALITY and user.kind == User.Kind.ADMIN and not user.clinic_id:
+        return obj is not None and obj.pk == user.municipality_id
+    if level == CLINIC and user.kind in (User.Kind.ADMIN, User.Kind.CLINIC):
+        return obj is not None and obj.pk == user.clinic_id
+    return False
+
+
+def home_of(user: User) -> str | None:
+    """The statistics page a user lands on, if they have one."""
+    if is_national_admin(user):
+        return reverse("stats:national")
+    if user.clinic_id and user.kind in (User.Kind.ADMIN, User.Kind.CLINIC):
+        return reverse("stats:clinic", args=[user.clinic_id])
+    if user.municipality_id and user.kind == User.Kind.ADMIN:
+        return reverse("stats:municipality", args=[user.municipality_id])
+    return None
+
+
+@dataclass
+class Scope:
+    level: str
+    obj: Any  # Region, Municipality, Clinic or None (national)
+
+    @property
+    def title(self) -> str:
+        if self.obj is None:
+            return _("Hele landet")
+        return str(self.obj)
+
+    @property
+    def slug(self) -> str:
+        if self.obj is None:
+            return "landet"
+        code = getattr(self.obj, "code", None) or self.obj.pk
+        word = {REGION: "region", MUNICIPALITY: "kommune", CLINIC: "praksis"}[self.level]
+        return f"{word}-{code}"
+
+    @property
+    def lead(self) -> str:
+        """The column the page's queries group by first (figures.tables)."""
+        return {MUNICIPALITY: "municipality_id", CLINIC: "clinic_id"}.get(self.level, "region_id")
+
+    def facts(self) -> QuerySet[ConsultationFact]:
+        facts = ConsultationFact.objects.all()
+        if self.level == REGION:
+            return facts.filter(region=self.obj)
+        if self.level == MUNICIPALITY:
+            return facts.filter(municipality=self.obj)
+        if self.level == CLINIC:
+            return facts.filter(clinic=self.obj)
+        return facts
+
+    def breakdown(self, viewer: User | None) -> Breakdown | None:
+        """The level below, with links only where the viewer may follow them (none without
+        a viewer: the XLSX report)."""
+        national = viewer is not None and is_national_admin(viewer)
+        if self.level == NATIONAL:
+            regions = dict(Region.objects.values_list("pk", "name"))
+            return Breakdown(
+                "region_id",
+                _("Regioner"),
+                _("Region"),
+                lambda pk: regions.get(pk, "?"),
+                lambda pk: reverse("stats:region", args=[pk]) if national else None,
+            )
+        if self.level == REGION:
+            names = dict(Municipality.objects.filter(region=self.obj).values_list("pk", "name"))
+            return Breakdown(
+                "municipality_id",
+                _("Kommuner"),
+                _("Kommune"),
+                lambda pk: names.get(pk, "?"),
+                lambda pk: reverse("stats:municipality", args=[pk]) if national else None,
+            )
+        if self.level == MUNICIPALITY:
+            return Breakdown(
+                "workplace",
+                _("Arbejdssteder (afdeling eller enhed)"),
+                _("Arbejdssted"),
+                lambda name: name or _("Uden arbejdssted (fx borger selv)"),
+            )
+        return None
+
+
+def scope_for(user: User, level: str, pk: int | None) -> Scope:
+    model: type[Model] | None = {REGION: Region, MUNICIPALITY: Municipality, CLINIC: Clinic}.get(
+        level
+    )
+    obj = None
+    if model is not None:
+        obj = model.objects.filter(pk=pk).first()  # type: ignore[attr-defined]
+        if obj is None:
+            raise PermissionDenied
+    if not may_see(user, level, obj):
+        raise PermissionDenied
+    return Scope(level, obj)

@@ -1,0 +1,178 @@
+"""The statistics' numbers against a hand-counted data set (tests/support/statistics.py):
+each kind and outcome, medians and 90th percentiles of known times, month ends, night hours
+and the change to summer time in Europe/Copenhagen."""
+
+from datetime import datetime
+
+from kontaktlaege.consultations import actions
+from kontaktlaege.consultations.models import Consultation
+from kontaktlaege.stats import rollup
+from kontaktlaege.stats.figures import percentile
+from kontaktlaege.stats.models import ConsultationFact
+from tests.support import factories
+from tests.support.signin import verified_client
+from tests.support.statistics import PERIOD, consultation, sections, seed
+
+KINDS = "Konsultationer pr. måned efter type"
+OUTCOMES = "Konsultationer pr. måned efter udfald"
+TIMES = "Ventetid og varighed (minutter:sekunder)"
+WEEKDAYS = "Travleste ugedage"
+HOURS = "Travleste timer (dansk tid)"
+UNITS = "Arbejdssteder (afdeling eller enhed)"
+
+
+def national_admin():  # type: ignore[no-untyped-def]
+    return factories.UserFactory(username="national", kind="admin")
+
+
+def csv_of(client, url: str, **params: str) -> dict[str, list[list[str]]]:  # type: ignore[no-untyped-def]
+    response = client.get(url, {**PERIOD, **params, "eksport": "csv"})
+    assert response.status_code == 200
+    return sections(response.content.decode("utf-8"))
+
+
+def test_percentile_is_the_nearest_rank() -> None:
+    four = [(60, 1), (120, 1), (180, 1), (240, 1)]
+    assert percentile(four, 50) == 120
+    assert percentile(four, 90) == 240
+    assert percentile([(10, 9), (500, 1)], 90) == 10
+    assert percentile([(10, 8), (500, 2)], 90) == 500
+    assert percentile([], 50) is None
+
+
+def test_municipality_by_month_kind_and_outcome(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    assert figures[KINDS] == [
+        ["Måned", "Medarbejder på vegne af borger", "Medarbejder uden borger", "Borger selv",
+         "Inviteret via link", "Booket tid", "I alt"],
+        ["jan 2025", "2", "1", "0", "0", "0", "3"],
+        ["feb 2025", "0", "0", "1", "1", "0", "2"],
+        ["mar 2025", "2", "0", "0", "0", "1", "3"],
+        ["I alt", "4", "1", "1", "1", "1", "8"],
+    ]  # fmt: skip
+    assert figures[OUTCOMES] == [
+        ["Måned", "Gennemført", "Afvist", "Annulleret", "Fjernet ved lukning", "Forladt", "I alt"],
+        ["jan 2025", "3", "0", "0", "0", "0", "3"],
+        ["feb 2025", "0", "1", "1", "0", "0", "2"],
+        ["mar 2025", "1", "0", "0", "1", "1", "3"],
+        ["I alt", "4", "1", "1", "1", "1", "8"],
+    ]
+
+
+def test_waiting_time_and_duration(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    # Waits 60/120/180/240 s, calls 300/600/900/1200 s: nearest-rank median and p90.
+    assert figures[TIMES] == [
+        ["Mål", "Antal", "Median", "90. percentil"],
+        ["Ventetid (fra kø til start)", "4", "2:00", "4:00"],
+        ["Samtalens varighed", "4", "10:00", "20:00"],
+    ]
+
+
+def test_weekdays_and_hours_in_copenhagen_time(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    assert dict(map(tuple, figures[WEEKDAYS][1:])) == {
+        "Mandag": "4",
+        "Tirsdag": "2",
+        "Onsdag": "0",
+        "Torsdag": "0",
+        "Fredag": "1",
+        "Lørdag": "1",
+        "Søndag": "0",
+    }
+    hours = {h: int(n) for h, n in figures[HOURS][1:]}
+    assert {h: n for h, n in hours.items() if n} == {
+        "00–01": 1,
+        "08–09": 1,
+        "09–10": 2,
+        "10–11": 1,
+        "14–15": 1,
+        "23–00": 2,
+    }
+
+
+def test_municipality_per_workplace(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    rows = {row[0]: row[1:] for row in figures[UNITS][1:]}
+    assert rows == {
+        "Hjemmeplejen Nord": ["4", "3", "0", "0", "0", "1", "75 %"],
+        "Sygeplejen": ["1", "1", "0", "0", "0", "0", "100 %"],
+        "Uden arbejdssted (fx borger selv)": ["3", "0", "1", "1", "1", "0", "0 %"],
+    }
+
+
+def test_filter_by_kind_and_period(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    client = verified_client(national_admin())
+    url = f"/statistik/kommune/{seeded.kbh.pk}/"
+    figures = csv_of(client, url, kind="on_behalf", start="2025-03", end="2025-03")
+    assert figures[KINDS][1:] == [
+        ["mar 2025", "2", "0", "0", "0", "0", "2"],
+        ["I alt", "2", "0", "0", "0", "0", "2"],
+    ]
+
+
+def test_clinic_and_region_and_nation(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    client = verified_client(national_admin())
+    # The clinic counts every call it had, Roskilde's carer's too.
+    clinic = csv_of(client, f"/statistik/praksis/{world.clinic.pk}/")
+    assert clinic[KINDS][-1] == ["I alt", "5", "1", "1", "1", "1", "9"]
+    # A region is the sum of its municipalities; the nation of its regions.
+    region = csv_of(client, f"/statistik/region/{seeded.ros.region_id}/")
+    assert region[KINDS][-1] == ["I alt", "2", "0", "0", "0", "0", "2"]
+    assert region["Kommuner"][1][:2] == ["Roskilde Kommune", "2"]
+    nation = csv_of(client, "/statistik/")
+    assert nation[KINDS][-1] == ["I alt", "6", "1", "1", "1", "1", "10"]
+    assert sorted(row[1] for row in nation["Regioner"][1:]) == ["2", "8"]
+
+
+def test_csv_for_danish_excel(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    consultation(
+        world.clinic,
+        Consultation.Kind.WITHOUT_CITIZEN,
+        Consultation.State.CANCELLED,
+        datetime(2025, 2, 3, 10, 0),
+        municipality=seeded.kbh,
+        workplace='=HYPERLINK("http://x")',
+    )
+    response = verified_client(national_admin()).get(
+        f"/statistik/kommune/{seeded.kbh.pk}/", {**PERIOD, "eksport": "csv"}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith("\ufeff".encode())
+    text = body.decode("utf-8")
+    assert "Måned;Medarbejder på vegne af borger;" in text
+    units = sections(text)[UNITS]
+    assert ['\'=HYPERLINK("http://x")', "1", "0", "0", "1", "0", "0", "0 %"] in units
+    assert "Inger Jensen" not in text and "Ondt i knæet" not in text
+
+
+def test_real_lifecycle_gets_its_row(world) -> None:  # type: ignore[no-untyped-def]
+    """Through the actions, not the fixture: queue, admit, end; the refresh picks it up once."""
+    c = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Feber")
+    assert rollup.refresh() == 0  # still in the queue
+    actions.admit(world.gp, c.pk)
+    actions.end(world.gp, c.pk)
+    assert rollup.refresh() == 1
+    assert rollup.refresh() == 0
+    fact = ConsultationFact.objects.get(pk=c.pk)
+    assert (fact.municipality_id, fact.clinic_id, fact.workplace) == (
+        world.carer.municipality_id,
+        world.clinic.pk,
+        "Hjemmeplejen Nord",
+    )
+    assert fact.outcome == "ended" and fact.wait_seconds is not None
+
+
+def test_no_personal_fields_in_the_statistics_table() -> None:
+    names = {f.name for f in ConsultationFact._meta.get_fields()}
+    for personal in ("cpr", "citizen", "name", "reason", "message", "employee", "phone"):
+        assert not any(personal in n for n in names), names

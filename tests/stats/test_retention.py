@@ -1,0 +1,29 @@
+"""Retention erases the personal data of finished consultations; the statistics count the
+same before and after (PRODUCT §3.8: "statistics survive as anonymous counts")."""
+
+from datetime import datetime, timedelta
+
+from kontaktlaege.consultations.models import Consultation
+from kontaktlaege.privacy import retention
+from kontaktlaege.stats.models import ConsultationFact
+from tests.support import factories
+from tests.support.signin import verified_client
+from tests.support.statistics import CPH, PERIOD, seed
+
+
+def test_statistics_survive_retention(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    admin = factories.UserFactory(username="national", kind="admin")
+    client = verified_client(admin)
+    url = f"/statistik/kommune/{seeded.kbh.pk}/"
+    before = client.get(url, {**PERIOD, "eksport": "csv"}).content
+
+    erased = retention.erase_expired(datetime(2025, 6, 1, tzinfo=CPH) + timedelta(days=60))
+    assert erased == Consultation.objects.count() == 10
+    assert not Consultation.objects.exclude(reason="").exists()
+    assert not Consultation.objects.exclude(employee_workplace="").exists()
+    assert ConsultationFact.objects.count() == 10
+
+    after = client.get(url, {**PERIOD, "eksport": "csv"}).content
+    assert after == before
+    assert b"Hjemmeplejen Nord" in after  # the unit survives; the people do not
