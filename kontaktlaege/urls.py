@@ -33,6 +33,7 @@ urlpatterns = [
     path("revision/", include("kontaktlaege.audit.urls")),
     path("privatliv/", include("kontaktlaege.privacy.urls")),
     path("klinik/udbakke/", include("kontaktlaege.outbox.urls")),
+    path("klinik/kalender/", include("kontaktlaege.bookings.urls")),
     path("admin/", admin.site.urls),
 ]
 

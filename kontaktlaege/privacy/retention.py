@@ -2,7 +2,8 @@
 
 What goes: citizen name, CPR (encrypted value and keyed hash), reason, reject message, the
 employee's name/role/workplace as shown to the doctor, the clinic's messages, and the
-recipient, subject and text of the outbox's finished SMS and e-mails. What stays:
+recipient, subject and text of the outbox's finished SMS and e-mails, the names on expired
+invitation links, and the name, phone, e-mail and link of past bookings. What stays:
 kind, state, clinic, municipality, ydernummer and the lifecycle timestamps, so the statistics
 count the same before and after."""
 
@@ -16,8 +17,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kontaktlaege.audit.log import record
+from kontaktlaege.bookings import actions as bookings
 from kontaktlaege.consultations.models import Consultation, Message
 from kontaktlaege.outbox import actions as outbox
+from kontaktlaege.video import actions as video
 
 from .models import RetentionRun
 
@@ -69,11 +72,15 @@ def erase_expired(now: datetime | None = None) -> int:
         # Expired sessions may hold an encrypted CPR draft of a call never placed.
         Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
         messages = outbox.erase_expired(now or timezone.now())
+        invites = video.erase_expired(now or timezone.now())
+        bookings_erased = bookings.erase_expired(now or timezone.now())
         record(
             "retention_erased",
             detail={
                 "consultations": len(ids),
                 "outbox_messages": messages,
+                "invites": invites,
+                "bookings": bookings_erased,
                 "retention_days": settings.RETENTION_DAYS,
             },
         )

@@ -98,6 +98,16 @@ TABLE: dict[str, dict] = {
     },
     # A page to read (its own clinic's messages only); nothing is posted to it.
     "outbox:outbox": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
+    # Invitations by SMS/e-mail: the clinic's form; the invited person's pages need the
+    # invitation in the session (none here).
+    "video:invite_patient": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "video:invitation_check": {"GET": everyone("denied"), "POST": everyone("denied")},
+    "video:invitation_waiting": {"GET": everyone("denied"), "POST": everyone("denied")},
+    "video:invitation_leave": {"GET": POST_ONLY, "POST": everyone("denied")},
+    "consultations:passant": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:day": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:week": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:new": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
 }
 
 
@@ -130,7 +140,24 @@ TABLE.update(
         "video:clinic_call": per_object("GET", "POST", CLINICS, *C),
         "video:create_invite": per_object(None, "POST", CLINICS, *C),
         "video:remove_guest": per_object(None, "POST", CLINICS, *C),
-        # A made-up token is never a valid invitation, for anyone.
+        # Ids of consultations name no invitation or booking: no clinic finds one.
+        "video:revoke_invite": {
+            "mine": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+            "theirs": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+        },
+        "bookings:booking": {
+            v: {m: verified(CLINICS, own=set()) for m in ("GET", "POST")}
+            for v in ("mine", "theirs")
+        },
+        "bookings:cancel": {
+            "mine": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+            "theirs": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+        },
+        # A made-up token is never a valid invitation, for anyone, at any clinic.
+        "video:invitation": {
+            "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
+            "theirs": {"GET": everyone("denied"), "POST": everyone("denied")},
+        },
         "video:guest_join": {
             "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
             "theirs": {"GET": everyone("denied"), "POST": everyone("denied")},
