@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kontaktlaege.doctorinfo",
     "kontaktlaege.correspondence",
     "kontaktlaege.stats",
+    "kontaktlaege.bookings",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,14 @@ CONNECTION_TEST_TURN_PER_ADDRESS = envint("CONNECTION_TEST_TURN_PER_ADDRESS", 10
 VIDEO_GRACE_SECONDS = envint("VIDEO_GRACE_SECONDS", 30)
 # How long a relative's or interpreter's invitation link can be used.
 VIDEO_INVITE_TTL = envint("VIDEO_INVITE_TTL", 3600)
+# A patient's invitation link (SMS/e-mail) works this long after its time (or its sending);
+# at most INVITES_PER_ADDRESS invitations go to one phone number or e-mail address an hour.
+INVITE_LINK_HOURS = envint("INVITE_LINK_HOURS", 24)
+INVITES_PER_ADDRESS = envint("INVITES_PER_ADDRESS", 5)
+# Bookings (bookings/): the reminder goes this long before the time; a booked or invited
+# person may enter the waiting room from this long before the time.
+BOOKING_REMINDER_MINUTES = envint("BOOKING_REMINDER_MINUTES", 60)
+BOOKING_EARLY_MINUTES = envint("BOOKING_EARLY_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

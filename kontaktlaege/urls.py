@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("kontaktlaege.doctorinfo.urls")),
     path("", include("kontaktlaege.correspondence.urls")),
     path("statistik/", include("kontaktlaege.stats.urls")),
+    path("klinik/kalender/", include("kontaktlaege.bookings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory.models import Clinic, Ydernummer
+from kontaktlaege.video.models import Invite
 
 from . import events, lifecycle
 from .models import Consultation, Message, OpeningWindow, WaitingRoom
@@ -74,9 +75,12 @@ def join_queue(
     citizen: CitizenOnBehalf | None = None,
     consent_given: bool = False,
     submit_token: str | None = None,
+    invite_id: int | None = None,
 ) -> Consultation:
     """Queue a consultation. `submit_token`: the draft's one-time token; a draft already
-    queued gives back its consultation (a double tap queues once)."""
+    queued gives back its consultation (a double tap queues once). `invite_id`: the clinic's
+    invitation link the employee came by; it is used up here, and the entry is marked
+    invited."""
     clinic: Clinic = ydernummer.clinic
     if not clinic.offers_video:
         raise ActionError(closed_message(clinic))
@@ -89,13 +93,19 @@ def join_queue(
         queued = queued_from(employee, submit_token)
         if queued is not None:
             return queued
-        closed = closed_message(clinic, room)
-        if closed:
-            raise ActionError(closed)
+        invite = None
+        if invite_id is not None:
+            invite = _claim_invite(invite_id, clinic, employee.display_name)
+        else:
+            closed = closed_message(clinic, room)
+            if closed:
+                raise ActionError(closed)
+        kind = Consultation.Kind.ON_BEHALF if citizen else Consultation.Kind.WITHOUT_CITIZEN
         consultation = Consultation(
             clinic=clinic,
             ydernummer=ydernummer,
-            kind=Consultation.Kind.ON_BEHALF if citizen else Consultation.Kind.WITHOUT_CITIZEN,
+            kind=_invited_kind(invite) if invite else kind,
+            booked_for=invite.planned_at if invite else None,
             employee=employee,
             municipality_id=employee.municipality_id,
             employee_name=employee.display_name,
@@ -118,6 +128,8 @@ def join_queue(
             ).exists():
                 raise ActionError(_("Borgeren står allerede i kø hos lægen."))
         consultation.save()
+        if invite is not None:
+            Invite.objects.filter(pk=invite.pk).update(consultation=consultation)
         record(
             "consultation_queued",
             actor=employee,
@@ -126,6 +138,168 @@ def join_queue(
             citizen_cpr_hash=consultation.citizen_cpr_hash,
             detail={"kind": consultation.kind, "consent": consent_given},
         )
+        _bump_room(room, consultation)
+    return consultation
+
+
+def invite_refusal(clinic: Clinic | None) -> str:
+    """What a link that no longer works says, with the clinic's phone as plan B."""
+    if clinic is None:
+        return _("Linket virker ikke. Ring til din læge.")
+    return _(
+        "Linket er allerede brugt, er udløbet eller er trukket tilbage. Ring til klinikken "
+        "på %(phone)s."
+    ) % {"phone": clinic.phone or "-"}
+
+
+def early_window() -> timedelta:
+    """How long before the given time an invited or booked person may enter the room."""
+    return timedelta(minutes=settings.BOOKING_EARLY_MINUTES)
+
+
+def too_early(planned_at: datetime) -> str:
+    opens = timezone.localtime(planned_at - early_window())
+    return _("Du er lidt for tidligt på den. Du kan gå ind i venteværelset fra kl. %(time)s.") % {
+        "time": f"{opens:%H.%M}"
+    }
+
+
+def _claim_invite(invite_id: int, clinic: Clinic, name: str) -> Invite:
+    """Use up a patient's invitation to the clinic: the conditional UPDATE succeeds for one
+    caller only, and only while the link is unused, unexpired, not withdrawn and the
+    clinic's."""
+    now = timezone.now()
+    planned_at = Invite.objects.filter(pk=invite_id).values_list("planned_at", flat=True).first()
+    if planned_at is not None and now < planned_at - early_window():
+        raise ActionError(too_early(planned_at))
+    claimed = Invite.objects.filter(
+        pk=invite_id,
+        clinic=clinic,
+        purpose=Invite.Purpose.PATIENT,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).update(used_at=now, guest_name=name[:60])
+    if not claimed:
+        raise ActionError(invite_refusal(clinic))
+    return Invite.objects.get(pk=invite_id)
+
+
+def _invited_kind(invite: Invite) -> str:
+    """A booking's link (bookings/) marks its person booked; any other, invited."""
+    booked = hasattr(invite, "booking")  # the booking's one-to-one back to its link
+    return Consultation.Kind.BOOKED if booked else Consultation.Kind.INVITED
+
+
+def join_invited(invite_id: int, name: str) -> Consultation:
+    """A person who opened the clinic's invitation link (and passed the device check) enters
+    the waiting room, marked invited. The invitation is what admits them: the room's
+    open/closed state for walk-ins does not apply. An invitation to an entry the clinic
+    queued itself (a passant) makes the person that entry's."""
+    clinic_id = (
+        Invite.objects.filter(pk=invite_id, purpose=Invite.Purpose.PATIENT)
+        .values_list("clinic_id", flat=True)
+        .first()
+    )
+    clinic = Clinic.objects.filter(pk=clinic_id).first() if clinic_id else None
+    if clinic is None:
+        raise ActionError(invite_refusal(None))
+    if not clinic.offers_video:
+        raise ActionError(closed_message(clinic))
+    with transaction.atomic():
+        room = _lock_room(clinic.pk)
+        invite = _claim_invite(invite_id, clinic, name)
+        now = timezone.now()
+        if invite.consultation_id is not None:
+            consultation = Consultation.objects.select_for_update().get(pk=invite.consultation_id)
+            if consultation.state != S.QUEUED:
+                raise ActionError(invite_refusal(clinic))
+            consultation.last_seen_at, consultation.away_since = now, None
+            consultation.seq += 1
+            consultation.save(update_fields=["last_seen_at", "away_since", "seq"])
+            events.consultation_changed(consultation.pk, consultation.seq)
+        else:
+            consultation = Consultation.objects.create(
+                clinic=clinic,
+                ydernummer=clinic.ydernumre.order_by("pk").first(),
+                kind=_invited_kind(invite),
+                citizen_name=name or invite.invitee_name,
+                reason="",
+                booked_for=invite.planned_at,
+                queued_at=now,
+                last_seen_at=now,
+                seq=1,
+            )
+            Invite.objects.filter(pk=invite.pk).update(consultation=consultation)
+        record(
+            "consultation_queued",
+            clinic=clinic,
+            consultation=consultation,
+            citizen_cpr_hash=consultation.citizen_cpr_hash,
+            detail={"kind": consultation.kind, "invite": invite.pk},
+        )
+        _bump_room(room, consultation)
+    return consultation
+
+
+def add_passant(staff: User, cpr: str, reason: str) -> Consultation:
+    """Clinic staff queue a patient who is not listed at the clinic ("passant", reference
+    002), found by CPR number: the look-up is limited and audited like an employee's. The
+    entry waits for the person, who comes in by an invitation link."""
+    from kontaktlaege.directory import lookups
+
+    clinic = staff.clinic
+    if not staff.is_clinic_staff or clinic is None:
+        raise PermissionError("clinic staff only")
+    try:
+        found = lookups.look_up(staff, cpr)
+    except lookups.LookupLimitReached as refused:
+        raise ActionError(str(refused)) from None
+    if found is None:
+        raise ActionError(_("CPR-nummeret findes ikke i CPR-registret."))
+    with transaction.atomic():
+        room = _lock_room(clinic.pk)
+        consultation = Consultation(
+            clinic=clinic,
+            ydernummer=clinic.ydernumre.order_by("pk").first(),
+            kind=Consultation.Kind.PASSANT,
+            citizen_name=found.name,
+            reason=reason,
+            queued_at=timezone.now(),
+            seq=1,
+        )
+        consultation.set_citizen_cpr(cpr)
+        if Consultation.objects.filter(
+            clinic=clinic,
+            citizen_cpr_hash=consultation.citizen_cpr_hash,
+            state__in=[S.QUEUED, S.ADMITTED],
+        ).exists():
+            raise ActionError(_("Borgeren står allerede i kø hos lægen."))
+        consultation.save()
+        record(
+            "consultation_queued",
+            actor=staff,
+            clinic=clinic,
+            consultation=consultation,
+            citizen_cpr_hash=consultation.citizen_cpr_hash,
+            detail={"kind": consultation.kind},
+        )
+        _bump_room(room, consultation)
+    return consultation
+
+
+def leave_invited(invite_id: int, consultation_id: int) -> Consultation:
+    """An invited person leaves the queue ("Forlad køen")."""
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        if not Invite.objects.filter(
+            pk=invite_id, consultation_id=consultation.pk, revoked_at__isnull=True
+        ).exists():
+            raise Consultation.DoesNotExist
+        try:
+            _move(consultation, S.CANCELLED, None, invite=invite_id)
+        except lifecycle.TransitionNotAllowed as exc:
+            raise ActionError(str(exc.user_message)) from None
         _bump_room(room, consultation)
     return consultation
 

@@ -155,10 +155,13 @@ class WaitingRoomConsumer(LiveSocket):
 
 
 def _own_consultation(scope: dict[str, Any], consultation_id: int) -> Consultation | None:
-    """The consultation, if it is the verified employee's own (one database call)."""
+    """The consultation, if it is the verified employee's own (one database call), or the
+    one the session's invitation link queued (an invited person has no account)."""
     user = read_verified_user(scope)
     if user is None:
-        return None
+        from kontaktlaege.video.calls import invited_consultation
+
+        return invited_consultation(scope.get("session"), consultation_id)
     return Consultation.objects.filter(pk=consultation_id, employee_id=user.pk).first()
 
 

@@ -29,6 +29,42 @@ class CitizenForm(forms.Form):
         return cprlib.normalize(self.cleaned_data["cpr"])
 
 
+class PassantForm(forms.Form):
+    """A patient not listed at the clinic, added by the clinic's staff (reference 002)."""
+
+    cpr = forms.CharField(
+        label=_("Patientens CPR-nummer"),
+        max_length=11,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "ddmmåå-xxxx"}
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Hvad drejer konsultationen sig om?"),
+        max_length=settings.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    address = forms.CharField(
+        label=_("Mobilnummer eller e-mail til invitationslink (valgfrit)"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_cpr(self) -> str:
+        return cprlib.normalize(self.cleaned_data["cpr"])
+
+    def clean_address(self) -> str:
+        from kontaktlaege.outbox import recipients
+
+        address = self.cleaned_data["address"].strip()
+        if not address:
+            return ""
+        if "@" in address:
+            return recipients.normalize_email(address)
+        return recipients.normalize_phone(address)
+
+
 class YdernummerForm(forms.Form):
     found: Ydernummer | None = None  # the doctor found, when they cannot be called now
 

@@ -86,6 +86,7 @@ class Consultation(models.Model):
         WITHOUT_CITIZEN = "without_citizen", _("Medarbejder uden borger")
         INVITED = "invited", _("Inviteret via link")
         BOOKED = "booked", _("Booket tid")
+        PASSANT = "passant", _("Passant")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("I kø")
@@ -151,6 +152,8 @@ class Consultation(models.Model):
         verbose_name=_("startet af"),
     )
     queued_at = models.DateTimeField(_("stillet i kø"), db_index=True)
+    # The time the clinic gave an invited or booked person: shown in the waiting room.
+    booked_for = models.DateTimeField(_("aftalt tid"), null=True, blank=True)
     admitted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)

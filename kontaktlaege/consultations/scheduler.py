@@ -1,17 +1,20 @@
-"""Periodic work (queue grace period). `manage.py scheduler` in production; in the embedded
-default a daemon thread in the server process. Safe to run several at once: each change
-locks its rows."""
+"""Periodic work (booking reminders, the outbox, queue grace period, retention).
+`manage.py scheduler` in production; in the embedded default a daemon thread in the server
+process. Safe to run several at once: each change locks or claims its rows."""
 
 import logging
 import threading
 import time
+from datetime import datetime
 
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 
 
-def run_once() -> None:
+def run_once(now: datetime | None = None) -> None:
+    """One round of every job; `now` is injected by tests, the clock otherwise."""
+    from kontaktlaege.bookings import actions as bookings
     from kontaktlaege.correspondence import delivery as correspondence
     from kontaktlaege.outbox import actions as outbox
     from kontaktlaege.privacy.retention import run_daily
@@ -21,13 +24,14 @@ def run_once() -> None:
 
     close_old_connections()
     try:
-        outbox.run_scheduled()  # sends what is due; never raises, so the jobs below still run
+        bookings.run_scheduled(now)  # queues the reminders due, sent in this same round
+        outbox.run_scheduled(now)  # sends what is due; never raises, so the rest still runs
         correspondence.run_scheduled()  # MedCom messages due; never raises either
-        count = abandon_stale()
+        count = abandon_stale(now)
         if count:
             log.info("queue: %d waiting entries passed the grace period", count)
-        run_daily()  # at most once a day, whichever process comes first
-        rollup.refresh()  # the statistics' rows of the consultations finished since
+        run_daily(now)  # at most once a day, whichever process comes first
+        rollup.refresh(now)  # the statistics' rows of the consultations finished since
     finally:
         # Give a pooled PostgreSQL connection back while the loop sleeps.
         close_old_connections()

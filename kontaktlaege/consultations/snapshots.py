@@ -40,6 +40,13 @@ def _doctor(c: Consultation) -> str:
     return doctors[0].name if len(doctors) == 1 else ""
 
 
+def _booked_label(c: Consultation) -> str:
+    """The time the clinic gave an invited or booked person, as the clinic reads it."""
+    if c.booked_for is None:
+        return ""
+    return _("Aftalt tid kl. %(time)s") % {"time": f"{timezone.localtime(c.booked_for):%H.%M}"}
+
+
 def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
     """Everything the clinic's waiting-room page shows."""
     room = _room(clinic_id)
@@ -75,7 +82,10 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
                 "queued_at": _iso(c.queued_at),
                 "admitted_at": _iso(c.admitted_at),
                 "admitted_by": c.admitted_by.display_name if c.admitted_by else "",
-                "connected": not queued or c.away_since is None,
+                # A passant's entry waits for its person's first page (last_seen_at unset).
+                "connected": not queued or (c.away_since is None and c.last_seen_at is not None),
+                "booked_for": _iso(c.booked_for),
+                "booked_label": _booked_label(c),
             }
         )
     return {

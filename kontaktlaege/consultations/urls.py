@@ -16,6 +16,7 @@ urlpatterns = [
     path("klinik/", views.waiting_room, name="waiting_room"),
     path("klinik/status/", views.set_mode, name="set_mode"),
     path("klinik/aabningstider/", views.schedule, name="schedule"),
+    path("klinik/passant/", views.passant, name="passant"),
     path("klinik/konsultation/<int:pk>/start/", views.admit, name="admit"),
     path("klinik/konsultation/<int:pk>/afvis/", views.reject, name="reject"),
     path("klinik/konsultation/<int:pk>/besked/", views.send_message, name="send_message"),

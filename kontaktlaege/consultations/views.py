@@ -26,6 +26,7 @@ from .forms import (
     CitizenForm,
     MessageForm,
     OpeningWindowFormSet,
+    PassantForm,
     ReasonForm,
     RejectForm,
     YdernummerForm,
@@ -237,6 +238,7 @@ def reason(request: HttpRequest) -> HttpResponse:
                 citizen=citizen_data,
                 consent_given=citizen_data is not None,
                 submit_token=draft.get("token"),
+                invite_id=draft.get("invite"),
             )
         except actions.ActionError as exc:
             form.add_error(None, str(exc))
@@ -362,6 +364,42 @@ def schedule(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Åbningstiderne er gemt."))
         return redirect("consultations:waiting_room")
     return render(request, "consultations/schedule.html", {"formset": formset, "room": room})
+
+
+@verified_required(CLINIC)
+def passant(request: HttpRequest) -> HttpResponse:
+    """ "Tilføj passant": a patient not listed at the clinic, queued by CPR number; with a
+    phone number or e-mail address, the person gets an invitation link to the entry."""
+    from kontaktlaege.video import actions as video
+    from kontaktlaege.video.invitations import link_maker
+
+    form = PassantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation = actions.add_passant(
+                _user(request), form.cleaned_data["cpr"], form.cleaned_data["reason"]
+            )
+        except actions.ActionError as exc:
+            form.add_error("cpr", str(exc))
+        else:
+            address = form.cleaned_data["address"]
+            if address:
+                try:
+                    video.invite_patient(
+                        _user(request),
+                        address=address,
+                        name=consultation.citizen_name,
+                        consultation=consultation,
+                        link=link_maker(request),
+                    )
+                except actions.ActionError as exc:
+                    messages.error(request, str(exc))
+            messages.success(
+                request,
+                _("%(name)s er sat i køen som passant.") % {"name": consultation.citizen_name},
+            )
+            return redirect("consultations:waiting_room")
+    return render(request, "consultations/passant.html", {"form": form})
 
 
 def _clinic_action(request: HttpRequest, run: object) -> HttpResponse:

@@ -42,10 +42,12 @@ def enqueue(
     consultation: Any = None,
     actor: Any = None,
     now: datetime | None = None,
+    attachment: tuple[str, str, str] | None = None,
 ) -> OutboxMessage:
     """Queue one SMS or e-mail; the scheduler sends it. `recipient` is validated and
     normalised here (ValidationError when it is not a phone number / e-mail address); call it
-    inside the caller's transaction to send only what was committed with it."""
+    inside the caller's transaction to send only what was committed with it. `attachment`:
+    (file name, MIME type, text) of an e-mail's one attachment."""
     now = now or timezone.now()
     if channel == M.Channel.SMS:
         recipient = recipients.normalize_phone(recipient)
@@ -67,6 +69,9 @@ def enqueue(
             next_attempt_at=now,
             created_at=now,
         )
+        if attachment is not None and channel == M.Channel.EMAIL:
+            message.attachment_name, message.attachment_type, message.attachment = attachment
+            message.save(update_fields=["attachment_name", "attachment_type", "attachment"])
         _audit("outbox_queued", message, actor=actor)
     return message
 
@@ -105,7 +110,14 @@ def deliver_one(pk: int, now: datetime, sms_backend: backends.BaseSMSBackend | N
                 message.recipient, message.body
             )
         else:
-            result = backends.send_email(message.recipient, message.subject, message.body)
+            result = backends.send_email(
+                message.recipient,
+                message.subject,
+                message.body,
+                attachment=(message.attachment_name, message.attachment_type, message.attachment)
+                if message.attachment
+                else None,
+            )
     except Exception as error:  # a broken backend must not stop the others or lose the row
         log.error("outbox: message %d: backend raised %s", pk, type(error).__name__)
         result = backends.Result("retry", f"backend error: {type(error).__name__}")
@@ -186,10 +198,10 @@ def deliver_due(now: datetime | None = None) -> Counter[str]:
     return outcomes
 
 
-def run_scheduled() -> None:
+def run_scheduled(now: datetime | None = None) -> None:
     """The scheduler's call: never raises, so a failing outbox does not stop the other jobs."""
     try:
-        outcomes = deliver_due()
+        outcomes = deliver_due(now)
         if outcomes:
             log.info("outbox: %s", dict(outcomes))
     except Exception:
@@ -218,5 +230,5 @@ def erase_expired(now: datetime) -> int:
     return (
         M.objects.filter(state__in=[M.State.SENT, M.State.FAILED], created_at__lt=cutoff)
         .exclude(body="")
-        .update(recipient="", subject="", body="")
+        .update(recipient="", subject="", body="", attachment="")
     )

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from email.mime.text import MIMEText
 from typing import Literal
 
 from django.conf import settings
@@ -134,11 +135,15 @@ def get_sms_backend(path: str | None = None, **kwargs: object) -> BaseSMSBackend
     return cls(**kwargs)  # type: ignore[no-any-return]
 
 
-def send_email(to: str, subject: str, body: str) -> Result:
+def send_email(
+    to: str, subject: str, body: str, attachment: tuple[str, str, str] | None = None
+) -> Result:
     """Through Django's EMAIL_BACKEND. SMTP answers 5xx: refused; 4xx, a dropped or refused
-    connection, a timeout: retry."""
+    connection, a timeout: retry. `attachment`: (file name, MIME type with parameters, text)."""
     connection = get_connection(fail_silently=False)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], connection=connection)
+    if attachment is not None:
+        message.attach(_text_part(*attachment))
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as error:
@@ -149,6 +154,18 @@ def send_email(to: str, subject: str, body: str) -> Result:
     except (smtplib.SMTPException, OSError) as error:
         return Result("retry", f"no answer: {type(error).__name__}")
     return Result("sent", f"{type(connection).__module__.rpartition('.')[2]}: accepted")
+
+
+def _text_part(name: str, mime_type: str, text: str) -> MIMEText:
+    """A text attachment whose type keeps its parameters: a calendar file must go as
+    "text/calendar; method=REQUEST" for mail programs to offer it as an invitation."""
+    kind, *params = (p.strip() for p in mime_type.split(";"))
+    part = MIMEText(text, kind.partition("/")[2] or "plain", "utf-8")
+    for param in params:
+        key, _eq, value = param.partition("=")
+        part.set_param(key.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=name)
+    return part
 
 
 def _smtp_answer(code: int, reply: bytes | str, to: str) -> Result:

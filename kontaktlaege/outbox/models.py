@@ -25,6 +25,11 @@ class OutboxMessage(models.Model):
     recipient_hint = models.CharField(_("modtager (kort)"), max_length=40)
     subject = EncryptedTextField(_("emne"), blank=True)
     body = EncryptedTextField(_("tekst"))
+    # An e-mail's one attachment (a booking's calendar file), its MIME type with parameters
+    # ("text/calendar; method=REQUEST") and file name.
+    attachment = EncryptedTextField(_("vedhæftet fil"), blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
     clinic = models.ForeignKey(
         "directory.Clinic",
         on_delete=models.PROTECT,

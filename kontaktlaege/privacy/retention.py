@@ -3,7 +3,8 @@
 What goes: citizen name, CPR (encrypted value and keyed hash), reason, reject message, the
 employee's name/role/workplace as shown to the doctor, the clinic's messages, and the
 recipient, subject and text of the outbox's finished SMS and e-mails, the text and FHIR
-bundle of finished correspondence (correspondence/). What stays:
+bundle of finished correspondence (correspondence/), the names on expired invitation
+links, and the name, phone, e-mail and link of past bookings. What stays:
 kind, state, clinic, municipality, ydernummer and the lifecycle timestamps, so the statistics
 count the same before and after."""
 
@@ -17,9 +18,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kontaktlaege.audit.log import record
+from kontaktlaege.bookings import actions as bookings
 from kontaktlaege.consultations.models import Consultation, Message
 from kontaktlaege.correspondence import actions as correspondence
 from kontaktlaege.outbox import actions as outbox
+from kontaktlaege.video import actions as video
 
 from .models import RetentionRun
 
@@ -72,12 +75,16 @@ def erase_expired(now: datetime | None = None) -> int:
         Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
         messages = outbox.erase_expired(now or timezone.now())
         notes = correspondence.erase_expired(now or timezone.now())
+        invites = video.erase_expired(now or timezone.now())
+        bookings_erased = bookings.erase_expired(now or timezone.now())
         record(
             "retention_erased",
             detail={
                 "consultations": len(ids),
                 "outbox_messages": messages,
                 "correspondence_messages": notes,
+                "invites": invites,
+                "bookings": bookings_erased,
                 "retention_days": settings.RETENTION_DAYS,
             },
         )

@@ -2,11 +2,13 @@
 the roster or the invitation, audits, and tells the call's sockets once it has committed."""
 
 import enum
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,9 +18,10 @@ from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.consultations.actions import ActionError
 from kontaktlaege.consultations.models import Consultation
+from kontaktlaege.directory.models import Clinic
 from kontaktlaege.live.layer import send_hint
 
-from . import calls
+from . import calls, messages
 from .models import CallMember, Invite
 
 S = Consultation.State
@@ -216,14 +219,148 @@ def create_invite(staff: User, consultation: Consultation) -> tuple[Invite, str]
             raise Consultation.DoesNotExist
         if current.state != S.ADMITTED:
             raise ActionError(_("Konsultationen er ikke i gang."))
+        token, token_hash = calls.new_token()
         invite = Invite.objects.create(
+            purpose=Invite.Purpose.GUEST,
+            clinic_id=current.clinic_id,
             consultation=current,
             created_by=staff,
-            nonce=secrets.token_urlsafe(16),
+            token_hash=token_hash,
             expires_at=timezone.now() + timedelta(seconds=calls.invite_ttl()),
         )
         record("video_invite_created", actor=staff, clinic=current.clinic_id, consultation=current)
-    return invite, calls.invite_token(invite)
+    return invite, token
+
+
+def invite_patient(
+    staff: User,
+    *,
+    address: str,
+    link: Callable[[int, str], str],
+    name: str = "",
+    at: datetime | None = None,
+    consultation: Consultation | None = None,
+    now: datetime | None = None,
+) -> Invite:
+    """Send a one-time link to a phone number (SMS) or an e-mail address: opened, it puts
+    the person in the clinic's waiting room, marked invited. `link(clinic_id, token)` makes
+    the absolute URL. At most INVITES_PER_ADDRESS to one address per hour. `consultation`:
+    an entry the clinic queued itself (a passant), which the link then joins."""
+    from kontaktlaege.outbox import actions as outbox
+    from kontaktlaege.outbox import recipients
+
+    if not staff.is_clinic_staff or staff.clinic is None:
+        raise PermissionError("clinic staff only")
+    clinic = staff.clinic
+    now = now or timezone.now()
+    address = (address or "").strip()
+    channel = Invite.Channel.EMAIL if "@" in address else Invite.Channel.SMS
+    try:
+        recipient = (
+            recipients.normalize_email(address)
+            if channel == Invite.Channel.EMAIL
+            else recipients.normalize_phone(address)
+        )
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages)) from None
+    recipient_hash = messages.address_hash(recipient)
+    with transaction.atomic():
+        # One clinic's invitations one at a time: the count below cannot be raced past.
+        Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+        recent = Invite.objects.filter(
+            recipient_hash=recipient_hash, created_at__gte=now - timedelta(hours=1)
+        ).count()
+        if recent >= settings.INVITES_PER_ADDRESS:
+            raise ActionError(
+                _(
+                    "Der er allerede sendt %(count)d invitationer til denne modtager den "
+                    "seneste time. Vent lidt, eller ring til personen."
+                )
+                % {"count": recent}
+            )
+        if consultation is not None and (
+            consultation.clinic_id != clinic.pk or consultation.state != S.QUEUED
+        ):
+            raise ActionError(_("Konsultationen er allerede afsluttet eller ændret."))
+        start = max(now, at) if at else now
+        invite, token = issue_patient_link(
+            staff,
+            name=name,
+            at=at,
+            expires_at=start + timedelta(hours=settings.INVITE_LINK_HOURS),
+            channel=channel,
+            recipient_hash=recipient_hash,
+            consultation=consultation,
+        )
+        url = link(clinic.pk, token)
+        subject, body = messages.invitation(clinic, url, invite)
+        outbox.enqueue(
+            channel=channel,
+            recipient=recipient,
+            subject=subject if channel == Invite.Channel.EMAIL else "",
+            body=body,
+            clinic=clinic,
+            consultation=consultation,
+            actor=staff,
+            now=now,
+        )
+        record(
+            "invite_sent",
+            actor=staff,
+            clinic=clinic,
+            consultation=consultation,
+            detail={"invite": invite.pk, "channel": channel},
+        )
+    return invite
+
+
+def issue_patient_link(
+    staff: User,
+    *,
+    name: str,
+    at: datetime | None,
+    expires_at: datetime,
+    channel: str,
+    recipient_hash: str = "",
+    consultation: Consultation | None = None,
+) -> tuple[Invite, str]:
+    """A patient's link to the staff's clinic, not sent: the caller sends it (an invitation,
+    a booking's confirmation) in the same transaction. Its token, and the stored row."""
+    token, token_hash = calls.new_token()
+    invite = Invite.objects.create(
+        purpose=Invite.Purpose.PATIENT,
+        clinic_id=staff.clinic_id,
+        consultation=consultation,
+        created_by=staff,
+        token_hash=token_hash,
+        channel=channel,
+        recipient_hash=recipient_hash,
+        invitee_name=name,
+        planned_at=at,
+        expires_at=expires_at,
+    )
+    return invite, token
+
+
+def revoke_invite(staff: User, invite_id: int) -> Invite:
+    """The clinic withdraws a patient's invitation: its link lets nobody in any more."""
+    if staff.clinic_id is None or not staff.is_clinic_staff:
+        raise Invite.DoesNotExist
+    with transaction.atomic():
+        invite = (
+            Invite.objects.select_for_update()
+            .filter(pk=invite_id, clinic_id=staff.clinic_id, purpose=Invite.Purpose.PATIENT)
+            .first()
+        )
+        if invite is None:
+            raise Invite.DoesNotExist
+        if invite.revoked_at is None:
+            invite.revoked_at = timezone.now()
+            invite.save(update_fields=["revoked_at"])
+            record(
+                "invite_revoked", actor=staff, clinic=invite.clinic_id, detail={"invite": invite.pk}
+            )
+    return invite
 
 
 def use_invite(invite: Invite, guest_name: str) -> bool:
@@ -232,12 +369,13 @@ def use_invite(invite: Invite, guest_name: str) -> bool:
     with transaction.atomic():
         used = Invite.objects.filter(
             pk=invite.pk,
+            purpose=Invite.Purpose.GUEST,
             used_at__isnull=True,
+            revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
             consultation__state=S.ADMITTED,
         ).update(used_at=timezone.now(), guest_name=guest_name)
-        if used:
-            consultation = invite.consultation
+        if used and (consultation := invite.consultation) is not None:
             record("video_invite_used", clinic=consultation.clinic_id, consultation=consultation)
     return bool(used)
 
@@ -289,3 +427,14 @@ def remove_guest(
             detail={"invite": invite.pk},
         )
     return invite.pk
+
+
+def erase_expired(now: datetime) -> int:
+    """Retention (privacy/retention.py): the names on invitations that expired more than
+    RETENTION_DAYS ago."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    return (
+        Invite.objects.filter(expires_at__lt=cutoff)
+        .exclude(invitee_name="", guest_name="")
+        .update(invitee_name="", guest_name="")
+    )

@@ -1,12 +1,13 @@
 """Who may be in a call and the roster of who is: the rules the call socket and the pages
 share. Reads only; every change goes through actions.py."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
@@ -16,7 +17,8 @@ from .models import CallMember, Invite
 
 MAX_PARTICIPANTS = 4
 GUEST_SESSION_KEY = "video_guest"
-INVITE_SALT = "kontaktlaege.video.invite"
+TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 100
 S = Consultation.State
 
 
@@ -43,7 +45,12 @@ class Principal:
 
 
 def role_labels() -> dict[str, str]:
-    return {"doctor": _("Læge"), "employee": _("Medarbejder"), "guest": _("Pårørende/tolk")}
+    return {
+        "doctor": _("Læge"),
+        "employee": _("Medarbejder"),
+        "guest": _("Pårørende/tolk"),
+        "invited": _("Inviteret"),
+    }
 
 
 def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str] | None:
@@ -64,6 +71,8 @@ def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str]
     ).first()
     if invite is None or invite.consultation_id != consultation.pk:
         return None
+    if invite.purpose == Invite.Purpose.PATIENT:
+        return "invited", invite.guest_name or invite.invitee_name
     return "guest", invite.guest_name
 
 
@@ -148,31 +157,34 @@ def silent_after() -> timedelta:
 # --- invitations ----------------------------------------------------------------------------
 
 
-def invite_token(invite: Invite) -> str:
-    """The signed token of an invitation's link (the link carries no other secret)."""
-    return signing.dumps({"i": invite.pk, "n": invite.nonce}, salt=INVITE_SALT)
+def new_token() -> tuple[str, str]:
+    """A link's token (256 random bits, URL-safe) and the hash that is stored of it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, token_hash(token)
 
 
-def invite_named(token: str) -> Invite | None:
-    """The invitation a genuine, unexpired token names, usable or not (None if forged)."""
-    try:
-        data = signing.loads(token, salt=INVITE_SALT, max_age=invite_ttl())
-    except signing.BadSignature:
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_named(token: str, clinic_id: int | None = None) -> Invite | None:
+    """The invitation a genuine token names, usable or not (None if forged, or, given a
+    clinic, when the invitation is another clinic's)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
-        return None
-    return (
-        Invite.objects.select_related("consultation__clinic")
-        .filter(pk=data["i"], nonce=str(data.get("n")))
-        .first()
+    invites = Invite.objects.select_related("clinic", "consultation__clinic").filter(
+        token_hash=token_hash(token)
     )
+    if clinic_id is not None:
+        invites = invites.filter(clinic_id=clinic_id)
+    return invites.first()
 
 
 def invite_from_token(token: str) -> Invite | None:
-    """The still-usable invitation the token names, or None (forged, expired, used,
-    revoked)."""
+    """The still-usable relative's/interpreter's invitation the token names, or None
+    (forged, expired, used, revoked, or a patient's)."""
     invite = invite_named(token)
-    if invite is None or not invite.is_usable:
+    if invite is None or not invite.is_usable or invite.purpose != Invite.Purpose.GUEST:
         return None
     return invite
 
@@ -183,3 +195,21 @@ def guest_invite(session: Any) -> Invite | None:
     if not isinstance(data, dict) or not isinstance(data.get("invite"), int):
         return None
     return Invite.objects.filter(pk=data["invite"]).first()
+
+
+def invited_consultation(session: Any, consultation_id: int) -> Consultation | None:
+    """The consultation an invited patient's session waits in (or is called from), if it
+    is this one and the invitation still stands."""
+    data = session.get(GUEST_SESSION_KEY) if session is not None else None
+    if not isinstance(data, dict) or data.get("consultation") != consultation_id:
+        return None
+    if not isinstance(data.get("invite"), int):
+        return None
+    invite = Invite.objects.filter(
+        pk=data["invite"],
+        purpose=Invite.Purpose.PATIENT,
+        consultation_id=consultation_id,
+        used_at__isnull=False,
+        revoked_at__isnull=True,
+    ).first()
+    return Consultation.objects.filter(pk=consultation_id).first() if invite else None

@@ -1,28 +1,59 @@
-"""The call's roster (who is in it, on which socket) and one-time invitation links for a
-relative or an interpreter."""
+"""The call's roster (who is in it, on which socket) and one-time invitation links: for a
+relative or an interpreter into a call, or for a patient into the waiting room."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kontaktlaege.privacy.fields import EncryptedTextField
+
 
 class Invite(models.Model):
-    """A link a doctor hands to a relative or interpreter: signed, expiring, usable once."""
+    """The product's one kind of invitation link: random, stored only as a hash, expiring,
+    usable once, bound to one clinic. A GUEST link lets a relative or an interpreter into a
+    running call; a PATIENT link (sent by SMS or e-mail) puts the person in the clinic's
+    waiting room, bound to the consultation it queues."""
 
+    class Purpose(models.TextChoices):
+        GUEST = "guest", _("Pårørende/tolk")
+        PATIENT = "patient", _("Inviteret")
+
+    class Channel(models.TextChoices):
+        LINK = "link", _("Link")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.GUEST)
+    clinic = models.ForeignKey(
+        "directory.Clinic", on_delete=models.CASCADE, null=True, related_name="video_invites"
+    )
+    # A GUEST link's running consultation; a PATIENT link's is set when the link queues it
+    # (or from the start, when the clinic invites someone it has queued: a passant).
     consultation = models.ForeignKey(
-        "consultations.Consultation", on_delete=models.CASCADE, related_name="video_invites"
+        "consultations.Consultation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="video_invites",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    nonce = models.CharField(max_length=32)
+    # SHA-256 of the link's token (256 random bits): the database never holds a usable link.
+    token_hash = models.CharField(max_length=64, db_index=True, default="")
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.LINK)
+    # A keyed hash of the address the link was sent to: invitations per address are limited.
+    recipient_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Who the clinic invited, and when, if it said (shown in the waiting room).
+    invitee_name = EncryptedTextField(_("navn"), blank=True)
+    planned_at = models.DateTimeField(_("tidspunkt"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     guest_name = models.CharField(_("navn"), max_length=60, blank=True)
-    # Set when the doctor removed the guest: the link and the guest's session no longer let
-    # anyone in.
+    # Set when the doctor removed the guest or the clinic withdrew the invitation: the link
+    # and the session it gave no longer let anyone in.
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

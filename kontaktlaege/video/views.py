@@ -99,7 +99,8 @@ def guest_join(request: HttpRequest, token: str) -> HttpResponse:
         named = calls.invite_named(token)
         if named is not None and named.revoked_at is not None:
             return _withdrawn(request)
-    if invite is None or invite.consultation.state != Consultation.State.ADMITTED:
+    consultation = invite.consultation if invite is not None else None
+    if invite is None or consultation is None or consultation.state != Consultation.State.ADMITTED:
         return render(request, "video/invite_invalid.html", status=410)
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -111,9 +112,7 @@ def guest_join(request: HttpRequest, token: str) -> HttpResponse:
         }
         # The page the guest stays on carries no token, so history keeps nothing usable.
         return redirect("video:guest_call")
-    return render(
-        request, "video/invite.html", {"form": form, "clinic": invite.consultation.clinic}
-    )
+    return render(request, "video/invite.html", {"form": form, "clinic": consultation.clinic})
 
 
 def guest_call(request: HttpRequest) -> HttpResponse:

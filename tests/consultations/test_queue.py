@@ -212,6 +212,8 @@ def test_clinic_snapshot_shows_each_entry_as_the_clinic_sees_it(world) -> None: 
         "admitted_at": None,
         "admitted_by": "",
         "connected": True,
+        "booked_for": None,
+        "booked_label": "",
     }
     assert (second["id"], second["state"], second["position"]) == (admitted.pk, "admitted", None)
     assert second["admitted_at"] == admitted.admitted_at.isoformat()

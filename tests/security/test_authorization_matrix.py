@@ -109,6 +109,16 @@ TABLE: dict[str, dict] = {
     # MedCom correspondence: the clinic's sent notes, the municipality's inbox (read only).
     "correspondence:clinic_list": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
     "correspondence:inbox": {"GET": verified(EMPLOYEES), "POST": everyone("not_allowed")},
+    # Invitations by SMS/e-mail: the clinic's form; the invited person's pages need the
+    # invitation in the session (none here).
+    "video:invite_patient": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "video:invitation_check": {"GET": everyone("denied"), "POST": everyone("denied")},
+    "video:invitation_waiting": {"GET": everyone("denied"), "POST": everyone("denied")},
+    "video:invitation_leave": {"GET": POST_ONLY, "POST": everyone("denied")},
+    "consultations:passant": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:day": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:week": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    "bookings:new": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
 }
 
 
@@ -151,6 +161,24 @@ TABLE.update(
         "correspondence:summary_pdf": per_object("GET", None, EMPLOYEES, *E),
         "correspondence:summary_fhir": per_object("GET", None, EMPLOYEES, *E),
         # A made-up token is never a valid invitation, for anyone.
+        # Ids of consultations name no invitation or booking: no clinic finds one.
+        "video:revoke_invite": {
+            "mine": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+            "theirs": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+        },
+        "bookings:booking": {
+            v: {m: verified(CLINICS, own=set()) for m in ("GET", "POST")}
+            for v in ("mine", "theirs")
+        },
+        "bookings:cancel": {
+            "mine": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+            "theirs": {"GET": POST_ONLY, "POST": verified(CLINICS, own=set())},
+        },
+        # A made-up token is never a valid invitation, for anyone, at any clinic.
+        "video:invitation": {
+            "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
+            "theirs": {"GET": everyone("denied"), "POST": everyone("denied")},
+        },
         "video:guest_join": {
             "mine": {"GET": everyone("denied"), "POST": everyone("denied")},
             "theirs": {"GET": everyone("denied"), "POST": everyone("denied")},

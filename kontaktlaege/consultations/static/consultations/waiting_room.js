@@ -40,6 +40,9 @@ function fill(node, entry) {
   node.className = `entry ${entry.state}`;
   node.querySelector(".pos").textContent = entry.position ? `#${entry.position}` : "";
   node.querySelector(".kind").textContent = entry.kind_label;
+  const booked = node.querySelector(".booked");
+  booked.textContent = entry.booked_label || "";
+  booked.hidden = !entry.booked_label;
   node.querySelector(".citizen").textContent = entry.citizen_name;
   node.querySelector(".cpr").textContent = entry.citizen_cpr;
   const ydernummer = entry.ydernummer ? `${root.dataset.tYdernummer} ${entry.ydernummer}` : "";
