@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kontaktlaege.video",
     "kontaktlaege.privacy",
     "kontaktlaege.outbox",
+    "kontaktlaege.administration",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kontaktlaege.administration.middleware.NotConnectedMiddleware",
     "kontaktlaege.errors.ErrorPageMiddleware",
     "kontaktlaege.privacy.middleware.SharedDeviceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kontaktlaege.consultations.context_processors.live_pages",
+                "kontaktlaege.administration.context_processors.support_contact",
             ],
         },
     },

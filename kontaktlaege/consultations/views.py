@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.rollout import clinic_outside_pilot
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory import lookups
@@ -76,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:
         return redirect("consultations:waiting_room")
-    return redirect("admin:index")
+    return redirect("administration:home")
 
 
 @verified_required(EMPLOYEE)
@@ -131,6 +132,8 @@ def citizen(request: HttpRequest) -> HttpResponse:
             elif closed := actions.closed_message(found.ydernummer.clinic):
                 # Said now, not after the consent, the device check and the reason.
                 form.add_error("cpr", closed)
+            elif outside := clinic_outside_pilot(user, found.ydernummer.clinic):
+                form.add_error("cpr", outside)
             else:
                 record(
                     "on_behalf_login",
@@ -155,6 +158,9 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
     form = YdernummerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ydernummer: Ydernummer = form.cleaned_data["ydernummer"]
+        if outside := clinic_outside_pilot(_user(request), ydernummer.clinic):
+            form.add_error("ydernummer", outside)
+            return render(request, "consultations/ydernummer.html", {"form": form})
         if "confirm" in request.POST:
             _start_draft(request, kind=Consultation.Kind.WITHOUT_CITIZEN, ydernummer=ydernummer.pk)
             return redirect("videocheck:device_check")
