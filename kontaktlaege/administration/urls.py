@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import testcall, views
 
 app_name = "administration"
 urlpatterns = [
@@ -28,4 +28,5 @@ urlpatterns = [
     ),
     path("administration/import/", views.directory_import, name="directory_import"),
     path("hjaelp/", views.help_page, name="help"),
+    path("testopkald/", testcall.page, name="test_call"),
 ]

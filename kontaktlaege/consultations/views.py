@@ -187,6 +187,11 @@ def reason(request: HttpRequest) -> HttpResponse:
     ydernummer = get_object_or_404(
         Ydernummer.objects.select_related("clinic"), pk=draft["ydernummer"]
     )
+    if request.method == "POST" and (
+        outside := clinic_outside_pilot(request.user, ydernummer.clinic)
+    ):
+        request.session.pop(DRAFT, None)  # a pilot set while the call was being prepared
+        return _done(request, reverse("consultations:employee_start"), outside)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         citizen_data = None

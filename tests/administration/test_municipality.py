@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from kontaktlaege.administration.models import MunicipalitySetup, Unit
 from kontaktlaege.audit.models import AuditEntry
+from kontaktlaege.consultations.models import Consultation
 from tests.support import factories
 from tests.support.signin import verified_client
 
@@ -85,6 +86,17 @@ def test_a_pilot_limits_the_clinics_and_lifting_it_frees_them(world, admins) -> 
 
     kbh.post(PILOT, {"clinics": [pilot_clinic.pk]})  # the limit lifted
     assert carer.post(CITIZEN, {"cpr": world.cpr, "consent": "on"}).status_code == 302
+
+
+def test_a_call_prepared_before_the_pilot_is_refused_at_the_reason(world, admins) -> None:  # type: ignore[no-untyped-def]
+    carer = verified_client(world.carer)
+    assert carer.post(CITIZEN, {"cpr": world.cpr, "consent": "on"}).status_code == 302
+    verified_client(admins.kbh).post(PILOT, {"pilot": "on", "clinics": [world.other_clinic.pk]})
+    response = carer.post(
+        reverse("consultations:reason"), {"reason": "Hoste og feber i tre dage"}, follow=True
+    )
+    assert OUTSIDE in response.content.decode()
+    assert not Consultation.objects.exists()
 
 
 def test_a_pilot_needs_a_clinic_and_is_the_own_municipalitys(world, admins) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,7 @@ PAGES: dict[str, tuple[set[str] | None, set[str] | None]] = {
     "administration:municipalities": ({"national"}, {"national"}),
     "administration:directory_import": ({"national"}, {"national"}),
     "administration:help": (SIGNED_IN, SIGNED_IN),
+    "administration:test_call": (SIGNED_IN, SIGNED_IN),
 }
 
 
