@@ -18,11 +18,16 @@ class NotConnectedMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and rollout.not_connected(user):
             municipality = user.municipality  # type: ignore[union-attr]
+            setup = rollout.setup_of(user)
             auth.logout(request)
             return render(
                 request,
                 "administration/not_connected.html",
-                {"municipality": municipality},
+                {
+                    "municipality": municipality,
+                    # Signed out now: the page names the support contact itself.
+                    "support_contact": setup if setup and setup.has_support else None,
+                },
                 status=403,
             )
         return self.get_response(request)

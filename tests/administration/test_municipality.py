@@ -117,6 +117,9 @@ def test_a_municipality_not_connected_cannot_sign_in(world, admins) -> None:  # 
     national = verified_client(admins.national)
     kbh = world.carer.municipality
     national.post(reverse("administration:set_connected", args=[kbh.pk]), {"connected": "0"})
+    verified_client(admins.kbh).post(
+        reverse("administration:support"), {"support_name": "KK IT-support"}
+    )
     assert AuditEntry.objects.filter(action="municipality_disconnected").exists()
     client = Client()
     response = client.post(
@@ -126,6 +129,7 @@ def test_a_municipality_not_connected_cannot_sign_in(world, admins) -> None:  # 
     page = response.content.decode()
     assert response.status_code == 403
     assert "Københavns Kommune er endnu ikke tilsluttet Kontakt Læge" in page
+    assert "KK IT-support" in page
     # Signed out: the next request is anonymous.
     assert client.get(reverse("consultations:employee_start")).url.startswith("/konto/log-ind/")
     # Roskilde's employees, and Copenhagen's administrator, are not affected.
