@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kontaktlaege.correspondence",
     "kontaktlaege.stats",
     "kontaktlaege.bookings",
+    "kontaktlaege.administration",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kontaktlaege.administration.middleware.NotConnectedMiddleware",
     "kontaktlaege.errors.ErrorPageMiddleware",
     "kontaktlaege.privacy.middleware.SharedDeviceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kontaktlaege.consultations.context_processors.live_pages",
+                "kontaktlaege.administration.context_processors.support_contact",
             ],
         },
     },

@@ -3,13 +3,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
-from django_otp.admin import OTPAdminSite
 
 from kontaktlaege import errors
+from kontaktlaege.administration.admin_site import NationalAdminSite
 from kontaktlaege.consultations.views import home
 
-# The admin site asks for the TOTP code too: a password alone must not open it.
-admin.site.__class__ = OTPAdminSite
+# The admin site asks for the TOTP code too (a password alone must not open it), and opens
+# for the national administrator only.
+admin.site.__class__ = NationalAdminSite
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("kontaktlaege.correspondence.urls")),
     path("statistik/", include("kontaktlaege.stats.urls")),
     path("klinik/kalender/", include("kontaktlaege.bookings.urls")),
+    path("", include("kontaktlaege.administration.urls")),
     path("admin/", admin.site.urls),
 ]
 

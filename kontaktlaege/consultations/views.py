@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.rollout import clinic_outside_pilot
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory import lookups
@@ -79,11 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:
         return redirect("consultations:waiting_room")
-    if user.municipality_id is not None:  # a municipality's administrator
-        return redirect("doctorinfo:pins")
-    if not user.is_staff:  # an administrator without the Django admin: the statistics
-        return redirect("stats:national")
-    return redirect("admin:index")
+    return redirect("administration:home")
 
 
 @verified_required(EMPLOYEE)
@@ -142,6 +139,8 @@ def citizen(request: HttpRequest) -> HttpResponse:
                 # doctor card: when it opens, the substitute, the numbers to call instead.
                 form.add_error("cpr", closed)
                 card = doctor_card(found.ydernummer)
+            elif outside := clinic_outside_pilot(user, found.ydernummer.clinic):
+                form.add_error("cpr", outside)
             else:
                 record(
                     "on_behalf_login",
@@ -175,6 +174,9 @@ def by_ydernummer(request: HttpRequest) -> HttpResponse:
     form = YdernummerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ydernummer: Ydernummer = form.cleaned_data["ydernummer"]
+        if outside := clinic_outside_pilot(_user(request), ydernummer.clinic):
+            form.add_error("ydernummer", outside)
+            return render(request, "consultations/ydernummer.html", {"form": form})
         if "confirm" in request.POST:
             _start_draft(request, kind=Consultation.Kind.WITHOUT_CITIZEN, ydernummer=ydernummer.pk)
             return redirect("videocheck:device_check")
@@ -223,6 +225,11 @@ def reason(request: HttpRequest) -> HttpResponse:
     ydernummer = get_object_or_404(
         Ydernummer.objects.select_related("clinic"), pk=draft["ydernummer"]
     )
+    if request.method == "POST" and (
+        outside := clinic_outside_pilot(request.user, ydernummer.clinic)
+    ):
+        request.session.pop(DRAFT, None)  # a pilot set while the call was being prepared
+        return _done(request, reverse("consultations:employee_start"), outside)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         citizen_data = None
