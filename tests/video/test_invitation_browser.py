@@ -172,3 +172,30 @@ def test_the_clinics_new_pages_are_accessible(
     expect(staff.locator("li.appointment.video")).to_contain_text("Inger Jensen")
     assert_accessible(staff)
     staff.context.close()
+
+
+def test_a_signed_in_employee_opening_the_link_lands_in_the_employee_flow(
+    world: World, video_server: str, chromium: Any
+) -> None:
+    doctor = sign_in(chromium, video_server, world.gp)
+    send_invitation(doctor, "mette@example.dk", "Mette Sørensen")
+    doctor.goto("/klinik/udbakke/")
+    found = LINK.search(doctor.locator("tr[data-message]").first.inner_text())
+    assert found
+
+    employee = sign_in(chromium, video_server, world.carer)
+    employee.goto(found.group(0))
+    employee.wait_for_url("**/medarbejder/udstyrstjek/")
+    pass_device_check(employee)
+    employee.wait_for_url("**/medarbejder/aarsag/")
+    employee.get_by_label("Hvad drejer konsultationen sig om?").fill("Borgeren har feber")
+    employee.click("#start")
+    employee.wait_for_url("**/konsultation/*/")
+    expect(employee.locator("#queue-number")).to_have_text("1")
+
+    doctor.goto("/klinik/")
+    entry = doctor.locator("li.entry").filter(has_text="Mette Sørensen")
+    expect(entry.locator(".kind")).to_have_text("Inviteret via link")
+    expect(entry.locator(".workplace")).to_have_text("Hjemmeplejen Nord")
+    for page in (doctor, employee):
+        page.context.close()
