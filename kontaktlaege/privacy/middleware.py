@@ -13,8 +13,9 @@ from kontaktlaege.live.session_watch import session_ended
 
 from . import shared_device as sd
 
-# Reachable while the idle lock is on: the re-authentication page and signing out.
-IDLE_OPEN = ("/privatliv/genoptag/", "/konto/log-ud/", "/konto/log-ind/", "/static/")
+# Reachable while the idle lock is on: the re-authentication page and signing out, and for a
+# user signed in through SAML the provider's re-authentication (saml/views.py).
+IDLE_OPEN = ("/privatliv/genoptag/", "/konto/log-ud/", "/konto/log-ind/", "/static/", "/saml/")
 
 
 def _wants_json(request: HttpRequest) -> bool:

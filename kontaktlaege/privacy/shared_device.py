@@ -33,6 +33,9 @@ def citizen_mode_paths(consultation_id: int) -> tuple[str, ...]:
         f"/ws/video/{consultation_id}/",
         settings.STATIC_URL,
         "/privatliv/laas-op/",
+        # An employee signed in through SAML unlocks by signing in again at the provider.
+        "/saml/bekraeft/",
+        "/saml/acs/",
     )
 
 

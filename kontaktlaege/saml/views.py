@@ -3,6 +3,7 @@ its response (assertion consumer), serve our metadata, and single logout both wa
 djangosaml2's views; what they decide is audited, and a refusal is a Danish page."""
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +20,10 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django_otp import login as otp_login
 from djangosaml2 import views as saml_views
@@ -34,10 +37,10 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from kontaktlaege.accounts.signin_audit import client_address
 from kontaktlaege.audit.log import record
 
-from . import config, redirect_signature
+from . import config, oiosaml, redirect_signature
 from .backend import FederatedBackend
 from .models import FederatedIdentity, UsedAssertion
-from .rules import Decision, Refusal
+from .rules import Decision, Refusal, assurance
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,69 @@ class Login(EnabledOnly, saml_views.LoginView):
         request.GET = query  # type: ignore[assignment]
         request.saml_session[PURPOSE_KEY] = purpose  # type: ignore[attr-defined]
         return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+REAUTH = "reauth"
+REAUTH_KEY = "kl_reauth"  # the identity to confirm
+CONFIRMED_KEY = "kl_reauth_confirmed"  # (identity, when) once the provider confirmed it
+CONFIRM_SECONDS = 120
+
+
+def session_identity(request: HttpRequest) -> FederatedIdentity | None:
+    """The identity this session signed in with, if it signed in through SAML."""
+    device = getattr(request.user, "otp_device", None)
+    return device if isinstance(device, FederatedIdentity) else None
+
+
+class Reauthenticate(Login):
+    """/saml/bekraeft/: the locked device's user signs in again at their provider (forced,
+    not from the provider's own session) to unlock the idle lock or citizen mode; they have no
+    password here."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        identity = session_identity(request)
+        if identity is None:
+            raise Http404
+        query = request.GET.copy()
+        query["idp"] = identity.idp
+        request.GET = query  # type: ignore[assignment]
+        request.saml_session[PURPOSE_KEY] = REAUTH  # type: ignore[attr-defined]
+        request.saml_session[REAUTH_KEY] = identity.pk  # type: ignore[attr-defined]
+        return saml_views.LoginView.get(self, request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def should_prevent_auth(self, request: HttpRequest) -> bool:
+        return False
+
+    def load_sso_kwargs(self, sso_kwargs: dict[str, Any]) -> None:
+        sso_kwargs["force_authn"] = "true"
+
+
+def reauthenticated(request: HttpRequest) -> HttpResponse:
+    """/saml/bekraeft/faerdig/: back from the provider; lifts the lock if the provider has
+    just confirmed this session's own identity."""
+    from kontaktlaege.privacy import shared_device as sd
+
+    identity = session_identity(request)
+    confirmed = request.saml_session.pop(CONFIRMED_KEY, None)  # type: ignore[attr-defined]
+    fresh = (
+        identity is not None
+        and isinstance(confirmed, list)
+        and confirmed[0] == identity.pk
+        and time.time() - confirmed[1] < CONFIRM_SECONDS
+    )
+    if not fresh:
+        return refused(request, Refusal.INVALID_RESPONSE)
+    session = request.session
+    mode = session.pop(sd.CITIZEN_MODE, None)
+    locked = session.pop(sd.IDLE_LOCKED, None)
+    session[sd.LAST_ACTIVITY] = time.time()
+    if mode is not None:
+        record("citizen_mode_off", actor=request.user, detail={"consultation": mode})
+        return redirect("consultations:consultation", pk=mode)
+    if locked:
+        record("idle_resumed", actor=request.user, detail={"method": "saml"})
+    nxt = request.GET.get("next", "/")
+    return redirect(nxt if url_has_allowed_host_and_scheme(nxt, {request.get_host()}) else "/")
 
 
 def _signature_algorithms(element: Any) -> list[str]:
@@ -125,6 +191,8 @@ class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
         assertion_info: dict[str, Any],
     ) -> Any:
         self.idp = str(session_info.get("issuer") or "")
+        if request.saml_session.get(PURPOSE_KEY) == REAUTH:  # type: ignore[attr-defined]
+            return self._reauthenticate(request, session_info)
         backend = FederatedBackend()
         user = backend.authenticate(
             request,
@@ -155,6 +223,31 @@ class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
             },
         )
         return user
+
+    def _reauthenticate(self, request: HttpRequest, session_info: dict[str, Any]) -> Any:
+        """The provider confirmed someone: noted for reauthenticated() if it is the identity
+        the locked session signed in with, at a sufficient level. No sign-in happens here."""
+        pk = request.saml_session.get(REAUTH_KEY)  # type: ignore[attr-defined]
+        identity = FederatedIdentity.objects.filter(pk=pk).select_related("user").first()
+        name_id = getattr(session_info.get("name_id"), "text", "")
+        refs = [str(info[0]) for info in session_info.get("authn_info") or [] if info]
+        level = assurance(session_info.get("ava") or {}, refs)
+        self.decision = Decision(loa=oiosaml.LEVELS[level] if level >= 0 else "")
+        if identity is None or (identity.idp, identity.name_id) != (self.idp, name_id):
+            self.reason = Refusal.WRONG_PROVIDER
+            raise PermissionDenied(self.reason)
+        if level < oiosaml.level_of(settings.SAML_MIN_ASSURANCE):
+            self.reason = Refusal.LOW_ASSURANCE
+            raise PermissionDenied(self.reason)
+        request.saml_session[CONFIRMED_KEY] = [identity.pk, time.time()]  # type: ignore[attr-defined]
+        request.saml_session.pop(REAUTH_KEY, None)  # type: ignore[attr-defined]
+        self.reauthenticated_user = identity.user
+        return identity.user
+
+    def custom_redirect(self, user: Any, relay_state: str, session_info: Any) -> str | None:
+        if getattr(self, "reauthenticated_user", None) is not None:
+            return reverse("saml:reauthenticated") + "?" + urlencode({"next": relay_state})
+        return None
 
     def handle_acs_failure(
         self,

@@ -39,3 +39,14 @@ def test_a_failed_reload_keeps_what_was_loaded(federation: Federation, settings,
     _touch(path)
     assert config.loaded().entities == before.entities
     assert "could not be reloaded" in caplog.text
+
+
+def test_metadata_can_come_from_a_url(federation: Federation, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.saml_idp import serving
+
+    with serving(tmp_path) as broker:
+        settings.SAML_EMPLOYEE_IDP_METADATA = [f"{broker.base}/metadata"]
+        config.forget()
+        assert config.loaded().entities[config.EMPLOYEE] == {broker.entity_id}
+        location = federation.start(federation.client())
+        assert location.startswith(f"{broker.base}/sso?SAMLRequest=")

@@ -338,7 +338,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         path = urllib.parse.urlsplit(self.path).path
         location = self.idp.base + self.path
-        if path == "/sso":
+        if path == "/metadata":
+            data = self.idp.metadata_file().read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/samlmetadata+xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif path == "/sso":
             acs, fields = self.idp.answer(location)
             who = self.idp.next_identity
             inputs = "".join(
