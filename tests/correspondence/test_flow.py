@@ -122,10 +122,10 @@ def test_the_summary_pdf_holds_the_consultation_and_the_note(
     assert rows["Udfald"] == "Afsluttet"
     assert rows["Læge"] == world.gp.display_name
     assert summary.pdf(consultation, [note]).startswith(b"%PDF")
-    # The employee who called may download it before any note too.
-    response = verified_client(world.carer).get(
-        f"/kommune/konsultation/{consultation.pk}/resume.pdf"
-    )
+    # The employee who called may download it before any note too, from the call's page.
+    carer = verified_client(world.carer)
+    assert "resume.pdf" in carer.get(f"/konsultation/{consultation.pk}/").content.decode()
+    response = carer.get(f"/kommune/konsultation/{consultation.pk}/resume.pdf")
     assert response.status_code == 200
 
 
