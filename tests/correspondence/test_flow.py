@@ -31,6 +31,11 @@ def test_note_reaches_the_municipality_only_and_the_reply_reaches_the_clinic(
     caplog.set_level(logging.DEBUG)
     consultation = called(world)
     gp = verified_client(world.gp)
+    # The clinic's latest consultations lead to the note page (only its own).
+    listing = gp.get("/klinik/korrespondance/").content.decode()
+    assert f"/klinik/konsultation/{consultation.pk}/notat/" in listing
+    other_listing = verified_client(world.other_gp).get("/klinik/korrespondance/").content.decode()
+    assert f"/klinik/konsultation/{consultation.pk}/notat/" not in other_listing
 
     with django_capture_on_commit_callbacks(execute=True):  # delivery runs after the commit
         response = gp.post(f"/klinik/konsultation/{consultation.pk}/notat/", {"text": NOTE})
