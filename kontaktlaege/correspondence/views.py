@@ -3,11 +3,14 @@ replies; the municipality's employees read the notes addressed to their municipa
 them read, reply, and download the consultation's summary (PDF, FHIR). Every page is keyed
 by the consultation and scoped: a clinic's own consultations, a municipality's own mail."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,6 +26,8 @@ M = CareCommunication
 CLINIC = User.Kind.CLINIC
 EMPLOYEE = User.Kind.EMPLOYEE
 PAGE_SIZE = 50
+RECENT = timedelta(days=14)
+RECENT_COUNT = 20
 
 
 def _user(request: HttpRequest) -> User:
@@ -106,7 +111,18 @@ def clinic_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("side"))
-    return render(request, "correspondence/clinic_list.html", {"page": page})
+    # The clinic's latest consultations a note can be written about, newest first.
+    recent = (
+        Consultation.objects.filter(
+            clinic_id=user.clinic_id or 0,
+            state__in=actions.NOTE_STATES,
+            municipality__isnull=False,
+            admitted_at__gte=timezone.now() - RECENT,
+        )
+        .select_related("municipality")
+        .order_by("-admitted_at")[:RECENT_COUNT]
+    )
+    return render(request, "correspondence/clinic_list.html", {"page": page, "recent": recent})
 
 
 # --- municipality ---------------------------------------------------------------------------

@@ -31,6 +31,11 @@ def test_note_reaches_the_municipality_only_and_the_reply_reaches_the_clinic(
     caplog.set_level(logging.DEBUG)
     consultation = called(world)
     gp = verified_client(world.gp)
+    # The clinic's latest consultations lead to the note page (only its own).
+    listing = gp.get("/klinik/korrespondance/").content.decode()
+    assert f"/klinik/konsultation/{consultation.pk}/notat/" in listing
+    other_listing = verified_client(world.other_gp).get("/klinik/korrespondance/").content.decode()
+    assert f"/klinik/konsultation/{consultation.pk}/notat/" not in other_listing
 
     with django_capture_on_commit_callbacks(execute=True):  # delivery runs after the commit
         response = gp.post(f"/klinik/konsultation/{consultation.pk}/notat/", {"text": NOTE})
@@ -122,10 +127,10 @@ def test_the_summary_pdf_holds_the_consultation_and_the_note(
     assert rows["Udfald"] == "Afsluttet"
     assert rows["Læge"] == world.gp.display_name
     assert summary.pdf(consultation, [note]).startswith(b"%PDF")
-    # The employee who called may download it before any note too.
-    response = verified_client(world.carer).get(
-        f"/kommune/konsultation/{consultation.pk}/resume.pdf"
-    )
+    # The employee who called may download it before any note too, from the call's page.
+    carer = verified_client(world.carer)
+    assert "resume.pdf" in carer.get(f"/konsultation/{consultation.pk}/").content.decode()
+    response = carer.get(f"/kommune/konsultation/{consultation.pk}/resume.pdf")
     assert response.status_code == 200
 
 

@@ -50,3 +50,14 @@ def test_retention_erases_old_notes(world, settings, django_capture_on_commit_ca
     note = CareCommunication.objects.get(pk=note.pk)
     assert (note.text, note.bundle) == ("", "")
     assert note.state == CareCommunication.State.SENT  # the record stays
+
+
+def test_an_administrator_receives_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    from kontaktlaege.accounts.models import User
+    from tests.support import factories
+
+    admin = factories.UserFactory(username="national", kind=User.Kind.ADMIN)
+    consultation = called(world)
+    with pytest.raises(CareCommunication.DoesNotExist):
+        actions.mark_read(admin, consultation.pk)
+    assert not CareCommunication.objects.filter(**actions.incoming(admin)).exists()
