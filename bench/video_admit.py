@@ -4,8 +4,9 @@ Starts its own server (kontaktlaege.serve) on a temporary SQLite database, signs
 employee and a doctor through the login pages, and runs 10 calls: the employee waits, the
 doctor presses "Start", and the time until each side shows its first remote frame is measured.
 With --turn the same follows, in the same run, through a real coturn on loopback with relay
-only (TURN_RELAY_ONLY): over UDP, and over TCP with UDP to the TURN server blocked; and the
-last UDP call has its TURN server restarted under it, to time the recovery.
+only (TURN_RELAY_ONLY): over UDP, over TCP with UDP to the TURN server blocked, and over TLS
+with plain TCP blocked too; and the last UDP call has its TURN server restarted under it, to
+time the recovery.
 
     .venv/bin/python bench/video_admit.py [--calls 10] [--turn]
 """
@@ -45,7 +46,10 @@ PATHS = {
     "direct": "direct on loopback (no STUN/TURN)",
     "turn-udp": "TURN relay only, UDP",
     "turn-tcp": "TURN relay only, TCP (UDP to the TURN server blocked)",
+    "turn-tls": "TURN relay only, TLS (UDP and plain TCP blocked)",
 }
+# What the TURN server listens on for each path: (UDP, plain TCP); TLS always.
+LISTENERS = {"turn-udp": (True, True), "turn-tcp": (False, True), "turn-tls": (False, False)}
 
 
 # Resolves when the page decodes a remote frame beyond those decoded so far: the time, in ms
@@ -147,16 +151,18 @@ def main() -> None:
     results: dict[str, dict[str, list[float]]] = {}
     with ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kl-bench-"))
-        coturn = stack.enter_context(Coturn()) if args.turn else None
-        browser = stack.enter_context(chromium())
+        coturn = stack.enter_context(Coturn(tls=True)) if args.turn else None
+        # coturn's certificate is self-signed (a production TURN server's is trusted).
+        browser = stack.enter_context(chromium("--ignore-certificate-errors"))
         env = setup_on_sqlite(tmp)
         everyone = people()
         for path in paths:
             print(f"{PATHS[path]}:", flush=True)
             settings = {}
             if coturn is not None and path != "direct":
-                coturn.restart(udp=path == "turn-udp")
-                settings = coturn.product_env("udp", "tcp", relay_only=True)
+                udp, tcp = LISTENERS[path]
+                coturn.restart(udp=udp, tcp=tcp)
+                settings = coturn.product_env("udp", "tcp", "tls", relay_only=True)
             with running({**env, **settings}) as (server,):
                 results[path] = run_calls(
                     browser,

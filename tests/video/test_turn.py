@@ -8,7 +8,7 @@ import time
 
 from django.test import override_settings
 
-from kontaktlaege.video.turn import ice_servers, turn_credentials
+from kontaktlaege.video.turn import ice_servers, ice_transport_policy, turn_credentials
 
 SECRET = "n0t-so-s3cret-turn-key"
 
@@ -84,3 +84,17 @@ def test_stun_and_turn_with_short_lived_credentials() -> None:
     assert user_id == "medarbejder-17"
     assert before + 900 <= int(expiry) <= int(time.time()) + 900
     assert turn["credential"] == coturn_password(SECRET, turn["username"])
+
+
+@override_settings(TURN_URLS=TURN_URLS, TURN_SECRET=SECRET, TURN_RELAY_ONLY=True)
+def test_relay_only_when_asked_and_turn_is_set_up() -> None:
+    assert ice_transport_policy() == "relay"
+    with override_settings(TURN_RELAY_ONLY=False):
+        assert ice_transport_policy() == "all"
+
+
+@override_settings(TURN_URLS=TURN_URLS, TURN_SECRET="", TURN_RELAY_ONLY=True)
+def test_relay_only_without_turn_would_never_connect_so_it_is_not_used() -> None:
+    assert ice_transport_policy() == "all"
+    with override_settings(TURN_URLS=[], TURN_SECRET=SECRET):
+        assert ice_transport_policy() == "all"
