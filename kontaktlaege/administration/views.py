@@ -66,7 +66,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @scope.account_admin_required
 def accounts(request: HttpRequest) -> HttpResponse:
     admin = _admin(request)
-    form = AccountForm(request.POST or None)
+    units = (
+        Unit.objects.filter(municipality_id=scope.municipality_id(admin), active=True)
+        if scope.is_municipality_admin(admin)
+        else None
+    )
+    form = AccountForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             user, code = actions.create_account(admin, **form.cleaned_data)
@@ -77,7 +82,11 @@ def accounts(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "administration/code.html", {"account": user, "code": code, "new": True}
             )
-    users = scope.managed_users(admin).order_by("-is_active", "username")
+    users = (
+        scope.managed_users(admin)
+        .select_related("placement__unit")
+        .order_by("-is_active", "username")
+    )
     return render(request, "administration/accounts.html", {"form": form, "users": users})
 
 
@@ -200,7 +209,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         at__gte=since,
     )
     people = (
-        entries.values("actor_id", "actor_label", "actor__username")
+        entries.values("actor_id", "actor_label", "actor__username", "actor__placement__unit__name")
         .annotate(times=Count("id"), last=Max("at"))
         .order_by("-last")
     )
