@@ -100,6 +100,26 @@ def reset_second_factor(admin: User, user_pk: int) -> tuple[User, str]:
     return user, code
 
 
+def place(admin: User, user_pk: int, unit: Unit | None) -> None:
+    """Move one of the municipality's employees to one of its units (or to none)."""
+    if not scope.is_municipality_admin(admin):
+        raise ActionError(_("Kun kommunens administrator kan ændre enheder."))
+    with transaction.atomic():
+        user = _managed(admin, user_pk)
+        if unit is None:
+            Placement.objects.filter(user=user).delete()
+        elif unit.municipality_id != scope.municipality_id(admin):
+            raise ActionError(_("Enheden findes ikke i din kommune."))
+        else:
+            Placement.objects.update_or_create(user=user, defaults={"unit": unit})
+        record(
+            "employee_placed",
+            actor=admin,
+            detail={"user": user.pk, "unit": unit.pk if unit else None},
+            municipality=admin.municipality_id,
+        )
+
+
 def save_unit(
     admin: User, *, unit_pk: int | None, name: str, department: str, active: bool = True
 ) -> Unit:

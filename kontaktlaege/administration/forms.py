@@ -40,6 +40,14 @@ class AccountForm(forms.Form):
             self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
+class PlacementForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Enhed"), queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, units, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("Enhedens navn"), max_length=150)
     department = forms.ChoiceField(label=_("Forvaltning"), choices=Unit.Department.choices)

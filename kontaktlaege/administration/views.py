@@ -26,6 +26,7 @@ from .forms import (
     DoctorForm,
     ImportForm,
     PilotForm,
+    PlacementForm,
     SupportForm,
     UnitForm,
     YdernummerForm,
@@ -87,7 +88,11 @@ def accounts(request: HttpRequest) -> HttpResponse:
         .select_related("placement__unit")
         .order_by("-is_active", "username")
     )
-    return render(request, "administration/accounts.html", {"form": form, "users": users})
+    return render(
+        request,
+        "administration/accounts.html",
+        {"form": form, "users": users, "units": units},
+    )
 
 
 @require_POST
@@ -110,6 +115,21 @@ def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
         (_("%(user)s kan logge ind igen.") if active else _("%(user)s kan ikke længere logge ind."))
         % {"user": user.display_name},
     )
+    return redirect("administration:accounts")
+
+
+@require_POST
+@scope.municipality_admin_required
+def place(request: HttpRequest, pk: int) -> HttpResponse:
+    admin = _admin(request)
+    get_object_or_404(scope.managed_users(admin), pk=pk)
+    units = Unit.objects.filter(municipality_id=scope.municipality_id(admin), active=True)
+    form = PlacementForm(request.POST, units=units)
+    if not form.is_valid():
+        messages.error(request, _("Vælg en af kommunens enheder."))
+    else:
+        actions.place(admin, pk, form.cleaned_data["unit"])
+        messages.success(request, _("Enheden er gemt."))
     return redirect("administration:accounts")
 
 

@@ -79,6 +79,19 @@ def test_the_employee_is_placed_in_one_of_the_municipalitys_units(world, admins)
     client.post(ACCOUNTS, {**NEW, "unit": own.pk})
     assert Placement.objects.get(user__username="sofie").unit == own
     assert "Hjemmeplejen Indre By" in client.get(ACCOUNTS).content.decode()
+    # Moved later: to one of the own units only, and never by another municipality.
+    other = Unit.objects.create(
+        municipality=world.carer.municipality, name="Sygeplejen Vest", department="health"
+    )
+    place = reverse("administration:place", args=[world.carer.pk])
+    client.post(place, {"unit": theirs.pk})
+    assert not Placement.objects.filter(user=world.carer).exists()
+    client.post(place, {"unit": other.pk})
+    assert Placement.objects.get(user=world.carer).unit == other
+    assert verified_client(admins.ros).post(place, {"unit": ""}).status_code == 404
+    client.post(place, {"unit": ""})
+    assert not Placement.objects.filter(user=world.carer).exists()
+    assert AuditEntry.objects.filter(action="employee_placed", actor=admins.kbh).count() == 2
 
 
 def test_a_clinic_lead_creates_clinic_staff(world, admins) -> None:  # type: ignore[no-untyped-def]
