@@ -5,6 +5,7 @@ Views parse input, ask scope.py and call an action."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -317,8 +318,14 @@ def directory_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read(5_000_000)
-        result = import_directory(_admin(request), data, dry_run=form.cleaned_data["dry_run"])
+        upload = form.cleaned_data["file"]
+        # Read whole or not at all: never half a file. The server bounds request bodies too.
+        if upload.size > settings.MAX_REQUEST_BODY_BYTES:
+            form.add_error("file", _("Filen er for stor. Del den i flere filer."))
+        else:
+            result = import_directory(
+                _admin(request), upload.read(), dry_run=form.cleaned_data["dry_run"]
+            )
     return render(
         request,
         "administration/import.html",
