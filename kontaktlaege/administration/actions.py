@@ -16,7 +16,7 @@ from kontaktlaege.audit.log import record
 from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Ydernummer
 
 from . import scope
-from .models import MunicipalitySetup, Unit
+from .models import MunicipalitySetup, Placement, Unit
 
 
 class ActionError(Exception):
@@ -35,7 +35,14 @@ def _managed(admin: User, user_pk: int) -> User:
 
 
 def create_account(
-    admin: User, *, username: str, first_name: str, last_name: str, email: str, password: str
+    admin: User,
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    unit: Unit | None = None,
 ) -> tuple[User, str]:
     """A local account in the administrator's scope (an employee of the municipality, or
     staff of the clinic), and its one-time activation code for the second factor."""
@@ -53,8 +60,14 @@ def create_account(
     except ValidationError as exc:
         raise ActionError(" ".join(exc.messages)) from exc
     user.set_password(password)
+    if unit is not None and (
+        user.municipality_id is None or unit.municipality_id != user.municipality_id
+    ):
+        raise ActionError(_("Enheden findes ikke i din kommune."))
     with transaction.atomic():
         user.save()
+        if unit is not None:
+            Placement.objects.create(user=user, unit=unit)
         record("account_created", actor=admin, detail={"user": user.pk}, **_scope_kwargs(admin))
         code = activation.issue(user, by=admin, via="administration")
     return user, code
@@ -85,6 +98,26 @@ def reset_second_factor(admin: User, user_pk: int) -> tuple[User, str]:
         record("second_factor_reset", actor=admin, detail={"user": user.pk}, **_scope_kwargs(admin))
         code = activation.issue(user, by=admin, via="administration")
     return user, code
+
+
+def place(admin: User, user_pk: int, unit: Unit | None) -> None:
+    """Move one of the municipality's employees to one of its units (or to none)."""
+    if not scope.is_municipality_admin(admin):
+        raise ActionError(_("Kun kommunens administrator kan ændre enheder."))
+    with transaction.atomic():
+        user = _managed(admin, user_pk)
+        if unit is None:
+            Placement.objects.filter(user=user).delete()
+        elif unit.municipality_id != scope.municipality_id(admin):
+            raise ActionError(_("Enheden findes ikke i din kommune."))
+        else:
+            Placement.objects.update_or_create(user=user, defaults={"unit": unit})
+        record(
+            "employee_placed",
+            actor=admin,
+            detail={"user": user.pk, "unit": unit.pk if unit else None},
+            municipality=admin.municipality_id,
+        )
 
 
 def save_unit(

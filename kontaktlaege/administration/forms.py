@@ -25,6 +25,27 @@ class AccountForm(forms.Form):
         help_text=_("Giv den til brugeren sammen med aktiveringskoden."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    unit = forms.ModelChoiceField(
+        label=_("Enhed"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("(ingen enhed)"),
+    )
+
+    def __init__(self, *args, units=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if units is None:  # clinic staff have no unit
+            del self.fields["unit"]
+        else:
+            self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class PlacementForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Enhed"), queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, units, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
 class UnitForm(forms.Form):

@@ -66,3 +66,25 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Placement(models.Model):
+    """The unit an employee works in, set by the municipality's administrator; statistics
+    count an employee's consultations under it."""
+
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="placement",
+        verbose_name=_("medarbejder"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="placements", verbose_name=_("enhed")
+    )
+
+    class Meta:
+        verbose_name = _("placering")
+        verbose_name_plural = _("placeringer")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.unit}"

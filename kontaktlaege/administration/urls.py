@@ -13,6 +13,7 @@ urlpatterns = [
         views.reset_second_factor,
         name="reset_second_factor",
     ),
+    path("administration/brugere/<int:pk>/enhed/", views.place, name="place"),
     path("administration/enheder/", views.units, name="units"),
     path("administration/enheder/<int:pk>/", views.unit, name="unit"),
     path("administration/afproevning/", views.pilot, name="pilot"),

@@ -5,6 +5,7 @@ Views parse input, ask scope.py and call an action."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from .forms import (
     DoctorForm,
     ImportForm,
     PilotForm,
+    PlacementForm,
     SupportForm,
     UnitForm,
     YdernummerForm,
@@ -66,7 +68,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @scope.account_admin_required
 def accounts(request: HttpRequest) -> HttpResponse:
     admin = _admin(request)
-    form = AccountForm(request.POST or None)
+    units = (
+        Unit.objects.filter(municipality_id=scope.municipality_id(admin), active=True)
+        if scope.is_municipality_admin(admin)
+        else None
+    )
+    form = AccountForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             user, code = actions.create_account(admin, **form.cleaned_data)
@@ -77,8 +84,16 @@ def accounts(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "administration/code.html", {"account": user, "code": code, "new": True}
             )
-    users = scope.managed_users(admin).order_by("-is_active", "username")
-    return render(request, "administration/accounts.html", {"form": form, "users": users})
+    users = (
+        scope.managed_users(admin)
+        .select_related("placement__unit")
+        .order_by("-is_active", "username")
+    )
+    return render(
+        request,
+        "administration/accounts.html",
+        {"form": form, "users": users, "units": units},
+    )
 
 
 @require_POST
@@ -101,6 +116,21 @@ def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
         (_("%(user)s kan logge ind igen.") if active else _("%(user)s kan ikke længere logge ind."))
         % {"user": user.display_name},
     )
+    return redirect("administration:accounts")
+
+
+@require_POST
+@scope.municipality_admin_required
+def place(request: HttpRequest, pk: int) -> HttpResponse:
+    admin = _admin(request)
+    get_object_or_404(scope.managed_users(admin), pk=pk)
+    units = Unit.objects.filter(municipality_id=scope.municipality_id(admin), active=True)
+    form = PlacementForm(request.POST, units=units)
+    if not form.is_valid():
+        messages.error(request, _("Vælg en af kommunens enheder."))
+    else:
+        actions.place(admin, pk, form.cleaned_data["unit"])
+        messages.success(request, _("Enheden er gemt."))
     return redirect("administration:accounts")
 
 
@@ -200,7 +230,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         at__gte=since,
     )
     people = (
-        entries.values("actor_id", "actor_label", "actor__username")
+        entries.values("actor_id", "actor_label", "actor__username", "actor__placement__unit__name")
         .annotate(times=Count("id"), last=Max("at"))
         .order_by("-last")
     )
@@ -288,8 +318,14 @@ def directory_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read(5_000_000)
-        result = import_directory(_admin(request), data, dry_run=form.cleaned_data["dry_run"])
+        upload = form.cleaned_data["file"]
+        # Read whole or not at all: never half a file. The server bounds request bodies too.
+        if upload.size > settings.MAX_REQUEST_BODY_BYTES:
+            form.add_error("file", _("Filen er for stor. Del den i flere filer."))
+        else:
+            result = import_directory(
+                _admin(request), upload.read(), dry_run=form.cleaned_data["dry_run"]
+            )
     return render(
         request,
         "administration/import.html",

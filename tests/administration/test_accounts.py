@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.models import Placement, Unit
 from kontaktlaege.audit.models import AuditEntry
 from tests.support.signin import verified_client
 
@@ -62,6 +63,35 @@ def test_create_an_employee_who_activates_with_the_code(world, admins) -> None: 
     client = _enrol(sofie, NEW["password"], code)
     assert TOTPDevice.objects.get(user=sofie).confirmed
     assert client.get(reverse("home")).status_code == 302  # to the profile step, signed in
+
+
+def test_the_employee_is_placed_in_one_of_the_municipalitys_units(world, admins) -> None:  # type: ignore[no-untyped-def]
+    own = Unit.objects.create(
+        municipality=world.carer.municipality, name="Hjemmeplejen Indre By", department="health"
+    )
+    theirs = Unit.objects.create(
+        municipality=world.foreign_carer.municipality, name="Bostøtten", department="social"
+    )
+    client = verified_client(admins.kbh)
+    page = client.post(ACCOUNTS, {**NEW, "unit": theirs.pk}).content.decode()
+    assert 'role="alert"' in page and not User.objects.filter(username="sofie").exists()
+    assert "Bostøtten" not in client.get(ACCOUNTS).content.decode()
+    client.post(ACCOUNTS, {**NEW, "unit": own.pk})
+    assert Placement.objects.get(user__username="sofie").unit == own
+    assert "Hjemmeplejen Indre By" in client.get(ACCOUNTS).content.decode()
+    # Moved later: to one of the own units only, and never by another municipality.
+    other = Unit.objects.create(
+        municipality=world.carer.municipality, name="Sygeplejen Vest", department="health"
+    )
+    place = reverse("administration:place", args=[world.carer.pk])
+    client.post(place, {"unit": theirs.pk})
+    assert not Placement.objects.filter(user=world.carer).exists()
+    client.post(place, {"unit": other.pk})
+    assert Placement.objects.get(user=world.carer).unit == other
+    assert verified_client(admins.ros).post(place, {"unit": ""}).status_code == 404
+    client.post(place, {"unit": ""})
+    assert not Placement.objects.filter(user=world.carer).exists()
+    assert AuditEntry.objects.filter(action="employee_placed", actor=admins.kbh).count() == 2
 
 
 def test_a_clinic_lead_creates_clinic_staff(world, admins) -> None:  # type: ignore[no-untyped-def]

@@ -73,3 +73,11 @@ def test_missing_columns_and_other_administrators(world, admins) -> None:  # typ
     page = _post(verified_client(admins.national), "klinik,ydernummer\nA,123456\n", False)
     assert "Kolonner mangler: kommunekode, adresse, telefon, laege" in page
     assert verified_client(admins.kbh).get(IMPORT).status_code == 403
+
+
+def test_a_file_too_large_is_not_read_at_all(world, admins, settings) -> None:  # type: ignore[no-untyped-def]
+    text = _good(world.clinic.municipality.code)
+    settings.MAX_REQUEST_BODY_BYTES = len(text.encode()) - 1
+    before = _counts()
+    page = _post(verified_client(admins.national), text, False)
+    assert "Filen er for stor." in page and _counts() == before

@@ -43,6 +43,22 @@ def test_admin_creates_an_employee_who_calls_only_pilot_clinics(
     assert_accessible(page)
 
     admin.goto("/administration/")
+    page.get_by_role("link", name="Enheder og arbejdssteder").click()
+    page.get_by_label("Enhedens navn").fill("Hjemmeplejen Indre By")
+    page.get_by_label("Forvaltning").select_option(label="Sundhed")
+    page.get_by_role("button", name="Gem enhed").click()
+    expect(page.get_by_role("link", name="Hjemmeplejen Indre By")).to_be_visible()
+    assert_accessible(page)
+
+    admin.goto("/administration/")
+    page.get_by_role("link", name="Kommunens support").click()
+    page.get_by_label("Navn (f.eks. IT-support)").fill("KK IT-support")
+    page.get_by_label("Telefon").fill("33 66 33 66")
+    page.get_by_role("button", name="Gem support").click()
+    expect(page.get_by_text("Supportoplysningerne er gemt.")).to_be_visible()
+    assert_accessible(page)
+
+    admin.goto("/administration/")
     page.get_by_role("link", name="Medarbejdernes brugere").click()
     expect(page.get_by_role("cell", name="mette", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="jonas", exact=True)).to_have_count(0)  # Roskilde's
@@ -51,6 +67,7 @@ def test_admin_creates_an_employee_who_calls_only_pilot_clinics(
     page.get_by_label("Fornavn").fill("Sofie")
     page.get_by_label("Efternavn").fill("Lund")
     page.get_by_label("Første adgangskode").fill(PASSWORD)
+    page.get_by_label("Enhed", exact=True).select_option(label="Hjemmeplejen Indre By")
     page.get_by_role("button", name="Opret bruger").click()
     expect(page.get_by_text("Brugeren Sofie Lund (sofie) er oprettet.")).to_be_visible()
     code = page.locator("#activation-code").inner_text()
@@ -90,7 +107,16 @@ def test_admin_creates_an_employee_who_calls_only_pilot_clinics(
     queue_on_behalf(employee, pilot_cpr, "Hoste og feber siden i går")
     expect(ep.locator("#queue-number")).to_have_text("1")
 
-    # The help page shows where to get help; the administrator's nav leads to the pages.
-    employee.goto("/hjaelp/")
-    expect(ep.get_by_role("heading", name="Hjælp")).to_be_visible()
+    # The help page names the municipality's support.
+    ep.get_by_role("link", name="Hjælp").click()
+    expect(ep.get_by_role("heading", name="Kommunens support")).to_be_visible()
+    expect(ep.get_by_role("link", name="33 66 33 66")).to_be_visible()
     assert_accessible(ep)
+
+    # The administrator sees who used the product, with the unit, and nothing of the citizen.
+    admin.goto("/administration/brug/")
+    people = page.locator("#usage-people")
+    expect(people.get_by_role("cell", name="Sofie Lund")).to_be_visible()
+    expect(people.get_by_role("cell", name="Hjemmeplejen Indre By")).to_be_visible()
+    expect(page.get_by_text("Karl Berg")).to_have_count(0)
+    assert_accessible(page)

@@ -103,6 +103,11 @@ def admins(world) -> Admins:  # type: ignore[no-untyped-def]
 
 def objects(name: str, world: Any, a: Admins) -> list[tuple[str, int, set[str]]]:
     """(label, pk, the roles whose scope the object is in) for an object URL."""
+    if name == "administration:place":  # a unit is the municipality's matter only
+        return [
+            (label, pk, owners & MUNICIPAL)
+            for label, pk, owners in objects("administration:deactivate", world, a)
+        ]
     if name in {
         "administration:deactivate",
         "administration:reactivate",
@@ -140,6 +145,7 @@ OBJECT_PAGES = {
     "administration:deactivate": (False, True),
     "administration:reactivate": (False, True),
     "administration:reset_second_factor": (False, True),
+    "administration:place": (False, True),
     "administration:unit": (True, True),
     "administration:remove_doctor": (False, True),
     "administration:set_connected": (False, True),
