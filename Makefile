@@ -41,6 +41,7 @@ bench: $(VENV)/.test-installed chromium
 	$(PY) bench/run.py
 	$(PY) bench/video_admit.py
 	$(PY) bench/reconnect.py
+	$(PY) bench/statistics.py
 
 # Needs GNU gettext; the compiled catalogue is committed, so running the product does not.
 messages: $(VENV)/.installed
