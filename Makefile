@@ -57,6 +57,7 @@ bench: $(VENV)/.test-installed chromium coturn
 	$(PY) bench/video_admit.py --turn
 	$(PY) bench/reconnect.py
 	$(PY) bench/failover.py
+	$(PY) bench/statistics.py
 
 # Needs GNU gettext; the compiled catalogue is committed, so running the product does not.
 messages: $(VENV)/.installed

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from django.db.models import Min
 from django.utils import timezone
 
 from kontaktlaege.consultations.models import Consultation
@@ -79,8 +78,17 @@ def refresh(now: datetime | None = None, *, full: bool = False) -> int:
         if mark is None
         else Consultation.objects.filter(queued_at__gte=mark)
     )
-    # The ids first: no statement reads the table of facts while rows are added to it.
-    missing = list(since.filter(state__in=FINAL, fact__isnull=True).values_list("pk", flat=True))
+    # Only the queue time in the query, so it is a range of the queued_at index (with the
+    # state in it, SQLite walks every finished consultation of all time).
+    recent = list(since.values_list("pk", "state", "queued_at"))
+    final = [pk for pk, state, _at in recent if state in FINAL]
+    # New rows have higher ids: the facts from the oldest candidate on are few.
+    have = (
+        set(ConsultationFact.objects.filter(pk__gte=min(final)).values_list("pk", flat=True))
+        if final
+        else set()
+    )
+    missing = [pk for pk in final if pk not in have]
     added = 0
     if missing:
         clinic_area = dict(Clinic.objects.values_list("pk", "municipality_id"))
@@ -90,7 +98,8 @@ def refresh(now: datetime | None = None, *, full: bool = False) -> int:
             facts = [fact_for(row, clinic_area, regions) for row in rows]
             ConsultationFact.objects.bulk_create(facts, ignore_conflicts=True)
             added += len(facts)
-    oldest_active = since.filter(state__in=ACTIVE).aggregate(at=Min("queued_at"))["at"]
+    active = [at for _pk, state, at in recent if state in ACTIVE]
+    oldest_active = min(active) if active else None
     complete_before = now - COMMIT_SLACK
     if oldest_active is not None:
         complete_before = min(complete_before, oldest_active)
