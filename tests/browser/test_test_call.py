@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from kontaktlaege.consultations.models import Consultation
 from tests.support.axe import assert_accessible
+from tests.support.browser import wait_until
 from tests.support.personas import World
 
 from .conftest import NewPerson, open_waiting_room
@@ -35,7 +36,7 @@ def test_frames_come_back_to_the_caller_and_no_clinic_sees_it(
     assert_accessible(page)
     page.get_by_role("button", name="Start testopkald").click()
     expect(page.get_by_role("status")).to_contain_text("du ser og hører dig selv")
-    page.wait_for_function(RETURNED_FRAMES)
+    wait_until(page, RETURNED_FRAMES)
     assert page.evaluate(RETURNED_FRAMES) > 0
     assert_accessible(page)
     page.get_by_role("button", name="Afslut testopkald").click()

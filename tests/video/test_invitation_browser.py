@@ -15,6 +15,7 @@ from kontaktlaege.outbox import actions as outbox
 from tests.outbox import conftest as outbox_fixtures
 from tests.outbox.conftest import MailServer
 from tests.support.axe import assert_accessible
+from tests.support.browser import wait_until
 from tests.support.personas import World
 from tests.support.threads import in_own_thread
 from tests.video.test_call_browser import eventually, sees_and_hears, sign_in
@@ -47,7 +48,7 @@ def pass_device_check(page: Any) -> None:
     page.get_by_label("Jeg kan høre lyden").check()
     page.get_by_role("button", name="Næste").click()
     expect(page.get_by_role("heading", name="Trin 3 af 4: Kamera")).to_be_visible()
-    page.wait_for_function("document.getElementById('camera-preview').videoWidth > 0")
+    wait_until(page, "document.getElementById('camera-preview').videoWidth > 0")
     page.get_by_role("button", name="Næste").click()
     expect(page.get_by_role("heading", name=re.compile("Trin 4 af 4"))).to_be_visible()
     page.get_by_role("button", name="Næste").click()

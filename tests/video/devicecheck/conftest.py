@@ -1,9 +1,7 @@
 """A live Daphne server (HTTP + sockets) on the per-run test database and Debian chromium with
 fake camera and microphone, for the device check and connection test pages."""
 
-import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -45,16 +43,3 @@ def open_page(
     for context in contexts:
         context.close()
     assert errors == []
-
-
-def wait_until(page: Page, script: str, arg: Any = None, timeout: float = 15) -> Any:
-    """Evaluate `script` until it returns something truthy (page.wait_for_function would
-    evaluate a string, which the product's CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout}s: {script}")
-        page.wait_for_timeout(100)

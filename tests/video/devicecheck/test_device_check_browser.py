@@ -6,9 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import wait_until
 from tests.support.signin import sign_in
-
-from .conftest import wait_until
 
 pytestmark = pytest.mark.browser
 
