@@ -209,7 +209,7 @@ def main() -> None:
         if problem:
             print(f"\nPostgreSQL skipped: {problem}")
         else:
-            with services.database("kl_issue34_bench_statistics", admin) as url:
+            with services.database("kl_bench_statistics", admin) as url:
                 report("PostgreSQL", run_setup("postgres", url, args.consultations, args.rounds))
 
 
