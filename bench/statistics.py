@@ -182,6 +182,10 @@ def main() -> None:
     parser.add_argument(
         "--sqlite-file", help="keep the SQLite database here and reuse it on the next run"
     )
+    parser.add_argument(
+        "--postgres-url",
+        help="an existing PostgreSQL database to use (and fill) instead of a new one",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -195,13 +199,17 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kl-bench-stats-") as tmp:
             url = f"sqlite:///{tmp}/statistics.sqlite3"
             report("SQLite", run_setup("sqlite", url, args.consultations, args.rounds))
-    if "postgres" in setups:
+    if "postgres" in setups and args.postgres_url:
+        report(
+            "PostgreSQL", run_setup("postgres", args.postgres_url, args.consultations, args.rounds)
+        )
+    elif "postgres" in setups:
         admin = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
         problem = services.postgres_problem(admin)
         if problem:
             print(f"\nPostgreSQL skipped: {problem}")
         else:
-            with services.database("kl_issue34_bench_statistics", admin) as url:
+            with services.database("kl_bench_statistics", admin) as url:
                 report("PostgreSQL", run_setup("postgres", url, args.consultations, args.rounds))
 
 

@@ -123,14 +123,14 @@ def region_xlsx(region: Region, half: tuple[int, int]) -> HttpResponse:
     summary = book.add_worksheet(_sheet_name(_("Regionen"), used))
     summary.write_string(0, 0, f"{region} · {_('halvår')} {period}", bold)
     _write_tables(
-        summary, tables(facts, months, summary_scope.breakdown(None), summary_scope.lead), bold, 2
+        summary, tables([facts], months, summary_scope.breakdown(None), summary_scope.lead), bold, 2
     )
     summary.set_column(0, 0, 34)
 
     for municipality in Municipality.objects.filter(region=region).order_by("name"):
         name = _sheet_name(municipality.name, used)
         sheet = book.add_worksheet(name)
-        result = tables(facts.filter(municipality=municipality), months, lead="municipality_id")
+        result = tables([facts.filter(municipality=municipality)], months, lead="municipality_id")
         # Row 0 is the kinds table's title, row 1 its header: the chart reads from there.
         _write_tables(sheet, result, bold)
         sheet.set_column(0, 0, 34)

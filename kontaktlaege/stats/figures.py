@@ -126,20 +126,27 @@ class Breakdown:
     link: Callable[[Any], str | None] = lambda _value: None
 
 
-def _counts(facts: QuerySet[ConsultationFact], *fields: str) -> list[tuple[Any, ...]]:
-    """(*fields, count) rows. Tuples, not dicts: a national histogram has tens of thousands.
-    No ORDER BY: grouped in the order of the covering indexes (models.py), the database
-    streams through an index instead of sorting the year."""
-    return list(facts.values_list(*fields).annotate(n=Count("*")).order_by())
+Parts = Sequence[QuerySet[ConsultationFact]]
+
+
+def _counts(parts: Parts, *fields: str) -> list[tuple[Any, ...]]:
+    """(*fields, count) rows of every part. Tuples, not dicts: a national histogram has tens
+    of thousands. No ORDER BY: grouped in the order of the covering indexes (models.py), the
+    database streams through an index instead of sorting the year."""
+    rows: list[tuple[Any, ...]] = []
+    for facts in parts:
+        rows.extend(facts.values_list(*fields).annotate(n=Count("*")).order_by())
+    return rows
 
 
 def tables(
-    facts: QuerySet[ConsultationFact],
+    facts: Parts,
     months: list[int],
     breakdown: Breakdown | None = None,
     lead: str = "region_id",
 ) -> list[Table]:
-    """Every table of a page, for `facts` already limited to the page's scope and filters.
+    """Every table of a page, for `facts` already limited to the page's scope and filters
+    (in parts: the whole country a region at a time, each part one index range).
     `lead`: the column each query groups by first (the scope's own column, or the region for
     the whole country), summed away here, so the queries match the covering indexes."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -197,14 +204,15 @@ def tables(
     return result
 
 
-def _histogram(facts: QuerySet[ConsultationFact], lead: str, column: str) -> list[tuple[int, int]]:
+def _histogram(facts: Parts, lead: str, column: str) -> list[tuple[int, int]]:
     counts: dict[int, int] = defaultdict(int)
-    for _lead, value, n in _counts(facts.filter(**{f"{column}__isnull": False}), lead, column):
+    known = [part.filter(**{f"{column}__isnull": False}) for part in facts]
+    for _lead, value, n in _counts(known, lead, column):
         counts[value] += n
     return sorted(counts.items())
 
 
-def _times(facts: QuerySet[ConsultationFact], lead: str) -> Table:
+def _times(facts: Parts, lead: str) -> Table:
     rows = []
     for column, name in (
         ("wait_seconds", _("Ventetid (fra kø til start)")),
@@ -222,7 +230,7 @@ def _times(facts: QuerySet[ConsultationFact], lead: str) -> Table:
     )
 
 
-def _busiest(facts: QuerySet[ConsultationFact], lead: str) -> list[Table]:
+def _busiest(facts: Parts, lead: str) -> list[Table]:
     weekdays = [0] * 7
     hours = [0] * 24
     for _lead, weekday, hour, n in _counts(facts, lead, "weekday", "hour"):

@@ -78,6 +78,13 @@ class Scope:
             return facts.filter(clinic=self.obj)
         return facts
 
+    def parts(self, facts: QuerySet[ConsultationFact]) -> list[QuerySet[ConsultationFact]]:
+        """The whole country a region at a time: each query is then one range of a covering
+        index (PostgreSQL otherwise scans the table: 330 ms against 160 for the page)."""
+        if self.level != NATIONAL:
+            return [facts]
+        return [facts.filter(region_id=pk) for pk in Region.objects.values_list("pk", flat=True)]
+
     def breakdown(self, viewer: User | None) -> Breakdown | None:
         """The level below, with links only where the viewer may follow them (none without
         a viewer: the XLSX report)."""
