@@ -113,7 +113,7 @@ def send_note(staff: User, consultation_id: int, text: str) -> CareCommunication
     text = _text(text)
     with transaction.atomic():
         consultation = (
-            Consultation.objects.select_for_update()
+            Consultation.objects.select_for_update(of=("self",))
             .select_related("clinic", "municipality")
             .get(pk=consultation_id, clinic_id=staff.clinic_id or 0)
         )
@@ -140,7 +140,7 @@ def reply(employee: User, consultation_id: int, text: str) -> CareCommunication:
     text = _text(text)
     with transaction.atomic():
         note = (
-            M.objects.select_for_update()
+            M.objects.select_for_update(of=("self",))
             .select_related("consultation__clinic", "municipality")
             .filter(
                 consultation_id=consultation_id,
