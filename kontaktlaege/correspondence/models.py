@@ -9,15 +9,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kontaktlaege.outbox.models import Delivery
 from kontaktlaege.privacy.fields import EncryptedTextField
 
 
-class CareCommunication(models.Model):
+class CareCommunication(Delivery):
     class Direction(models.TextChoices):
         TO_MUNICIPALITY = "to_municipality", _("Fra klinik til kommune")
         TO_CLINIC = "to_clinic", _("Fra kommune til klinik")
 
-    class State(models.TextChoices):
+    class State(models.TextChoices):  # as the outbox's, but a MedCom message is "delivered"
         QUEUED = "queued", _("I kø")
         SENDING = "sending", _("Sendes")
         SENT = "sent", _("Leveret")
@@ -68,12 +69,7 @@ class CareCommunication(models.Model):
         related_name="+",
         verbose_name=_("læst af"),
     )
-    # Delivery, as in the outbox.
     state = models.CharField(_("status"), max_length=8, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveIntegerField(_("forsøg"), default=0)
-    next_attempt_at = models.DateTimeField(_("næste forsøg"))
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_answer = models.CharField(_("svar"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("leveret"), null=True, blank=True)
 
     class Meta:
@@ -89,7 +85,3 @@ class CareCommunication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} #{self.pk} ({self.state})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state in (self.State.QUEUED, self.State.SENDING, self.State.RETRYING)

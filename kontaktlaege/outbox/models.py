@@ -7,10 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from kontaktlaege.privacy.fields import EncryptedTextField
 
 
-class OutboxMessage(models.Model):
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("E-mail")
+class Delivery(models.Model):
+    """A message delivered by the scheduler (outbox/actions.py's pattern, also used by
+    correspondence/delivery.py): its state, attempts, claim and the receiver's last answer."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("I kø")
@@ -18,6 +17,27 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("Sendt")
         RETRYING = "retrying", _("Prøver igen")
         FAILED = "failed", _("Fejlet")
+
+    state = models.CharField(_("status"), max_length=8, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(_("forsøg"), default=0)
+    next_attempt_at = models.DateTimeField(_("næste forsøg"))
+    # Set by the one scheduler process that took the row (a conditional UPDATE); cleared when
+    # the row goes back to waiting for a retry.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_answer = models.CharField(_("svar"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.SENDING, self.State.RETRYING)
+
+
+class OutboxMessage(Delivery):
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
 
     channel = models.CharField(_("kanal"), max_length=5, choices=Channel.choices)
     recipient = EncryptedTextField(_("modtager"))  # E.164 phone number or e-mail address
@@ -46,13 +66,6 @@ class OutboxMessage(models.Model):
         related_name="outbox_messages",
         verbose_name=_("konsultation"),
     )
-    state = models.CharField(_("status"), max_length=8, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveIntegerField(_("forsøg"), default=0)
-    next_attempt_at = models.DateTimeField(_("næste forsøg"))
-    # Set by the one scheduler process that took the row (a conditional UPDATE); cleared when
-    # the row goes back to waiting for a retry.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_answer = models.CharField(_("svar"), max_length=300, blank=True)
     gateway_id = models.CharField(_("gatewayens id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("oprettet"))
     sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
@@ -67,7 +80,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.recipient_hint} ({self.state})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state in (self.State.QUEUED, self.State.SENDING, self.State.RETRYING)

@@ -79,3 +79,17 @@ def test_in_english_too(world) -> None:  # type: ignore[no-untyped-def]
     client.post("/sprog/", {"language": "en", "next": URL})
     page = client.get(URL).content.decode()
     assert "Outbox" in page and "In queue" in page and "Udbakke" not in page
+
+
+def test_a_long_outbox_is_paged_newest_first(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kontaktlaege.outbox import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    _messages(world)
+    client = verified_client(world.gp)
+    first = client.get(URL).content.decode()
+    second = client.get(URL, {"side": 2}).content.decode()
+
+    assert "Nyeste besked" in first and "Ældste besked" not in first
+    assert "Side 1 af 2" in first and 'href="?side=2"' in first and "?side=1" not in first
+    assert "Ældste besked" in second and "Side 2 af 2" in second and 'href="?side=1"' in second
