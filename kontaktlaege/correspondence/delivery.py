@@ -227,10 +227,10 @@ def deliver_now(pk: int) -> None:
         log.exception("correspondence: message %d: immediate delivery failed", pk)
 
 
-def run_scheduled() -> None:
+def run_scheduled(now: datetime | None = None) -> None:
     """The scheduler's call: never raises."""
     try:
-        outcomes = deliver_due()
+        outcomes = deliver_due(now)
         if outcomes:
             log.info("correspondence: %s", dict(outcomes))
     except Exception:
