@@ -11,6 +11,7 @@ from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation, OpeningWindow, WaitingRoom
 from kontaktlaege.consultations.snapshots import clinic_snapshot, consultation_snapshot
 from tests.support import factories
+from tests.support.personas import join_on_behalf
 
 S = Consultation.State
 
@@ -168,13 +169,7 @@ def test_clinic_snapshot_labels_are_in_the_active_language(world) -> None:  # ty
 
 
 def test_clinic_snapshot_shows_each_entry_as_the_clinic_sees_it(world) -> None:  # type: ignore[no-untyped-def]
-    on_behalf = actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hoste i tre uger",
-        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    on_behalf = join_on_behalf(world, "Hoste i tre uger")
     admitted = actions.join_queue(world.carer2, ydernummer=world.ydernummer, reason="Sår")
     actions.admit(world.gp, admitted.pk)
     waiting = actions.join_queue(world.foreign_carer, ydernummer=world.ydernummer, reason="Uro")

@@ -12,18 +12,13 @@ from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import WaitingRoom
 from kontaktlaege.directory import cpr as cprlib
 from tests.consultations.test_sockets import WAIT, receive, run, socket
+from tests.support.personas import join_on_behalf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_waiting_page_receives_nothing_of_another_consultation(world, as_user) -> None:  # type: ignore[no-untyped-def]
-    mine = actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hævet ankel siden i går",
-        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    mine = join_on_behalf(world, "Hævet ankel siden i går")
     secrets = [
         "Poul Nielsen",
         world.cpr2,
@@ -40,13 +35,7 @@ def test_a_waiting_page_receives_nothing_of_another_consultation(world, as_user)
     hints: list[tuple[str, dict]] = []
 
     def scripted_day() -> None:
-        other = actions.join_queue(
-            world.carer2,
-            ydernummer=world.ydernummer,
-            reason="Brystsmerter om natten",
-            citizen=actions.CitizenOnBehalf(cpr=world.cpr2, name="Poul Nielsen"),
-            consent_given=True,
-        )
+        other = join_on_behalf(world, "Brystsmerter om natten", carer=world.carer2, second=True)
         third = actions.join_queue(
             world.foreign_carer, ydernummer=world.ydernummer, reason="Vandladningsbesvær"
         )

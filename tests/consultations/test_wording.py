@@ -12,6 +12,7 @@ from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.snapshots import clinic_snapshot
 from kontaktlaege.directory.models import Doctor
 from tests.support import factories
+from tests.support.personas import join_on_behalf
 
 START_URL = reverse("consultations:employee_start")
 
@@ -25,13 +26,7 @@ def _ongoing(page: str) -> list[tuple[str, str]]:
 def test_start_page_lists_each_ongoing_consultation_by_citizen_time_and_state(
     world, as_user
 ) -> None:  # type: ignore[no-untyped-def]
-    with_citizen = actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hoste",
-        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    with_citizen = join_on_behalf(world, "Hoste")
     without = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Plejeplan")
     actions.admit(world.gp, without.pk)
     ended = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Gammel")

@@ -2,16 +2,11 @@
 
 from kontaktlaege.consultations import actions as consultations
 from kontaktlaege.consultations.models import Consultation
+from tests.support.personas import join_on_behalf
 
 
 def called(world, *, end: bool = True) -> Consultation:  # type: ignore[no-untyped-def]
-    consultation = consultations.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hoste og feber i tre dage",
-        citizen=consultations.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    consultation = join_on_behalf(world)
     consultations.admit(world.gp, consultation.pk)
     if end:
         consultations.end(world.gp, consultation.pk)

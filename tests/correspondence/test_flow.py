@@ -11,6 +11,7 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.correspondence import actions, validator
 from kontaktlaege.correspondence.models import CareCommunication
 from tests.correspondence.helpers import called
+from tests.support.personas import join_on_behalf
 from tests.support.signin import verified_client
 
 M = CareCommunication
@@ -137,15 +138,7 @@ def test_the_summary_pdf_holds_the_consultation_and_the_note(
 def test_no_note_before_the_call_or_without_addresses(world) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from kontaktlaege.consultations import actions as consultations
-
-    queued = consultations.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Svimmel",
-        citizen=consultations.CitizenOnBehalf(cpr=world.cpr2, name="Poul Nielsen"),
-        consent_given=True,
-    )
+    queued = join_on_behalf(world, "Svimmel", second=True)
     with pytest.raises(actions.ActionError):
         actions.send_note(world.gp, queued.pk, NOTE)  # still waiting
     consultation = called(world)

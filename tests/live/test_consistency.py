@@ -25,7 +25,7 @@ from kontaktlaege.consultations.snapshots import clinic_snapshot, consultation_s
 from kontaktlaege.live.database import on_database
 from kontaktlaege.video import actions as video
 from kontaktlaege.video import calls
-from tests.support.personas import World
+from tests.support.personas import World, join_on_behalf
 from tests.support.threads import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,13 +57,7 @@ class Scene:
 
 
 def make_scene(world: World) -> Scene:
-    first = actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hoste og feber i tre dage",
-        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    first = join_on_behalf(world)
     second = actions.join_queue(world.carer2, ydernummer=world.ydernummer, reason="Svimmel")
     elsewhere = actions.join_queue(
         world.foreign_carer, ydernummer=world.other_ydernummer, reason="Udslæt"
@@ -116,15 +110,7 @@ def _invite(s: Scene) -> None:
 
 
 CASES: dict[str, Case] = {
-    "join_queue": Case(
-        lambda s: actions.join_queue(
-            s.world.carer,
-            ydernummer=s.world.ydernummer,
-            reason="Ondt i ryggen",
-            citizen=actions.CitizenOnBehalf(cpr=s.world.cpr2, name="Poul Nielsen"),
-            consent_given=True,
-        )
-    ),
+    "join_queue": Case(lambda s: join_on_behalf(s.world, "Ondt i ryggen", second=True)),
     "admit": Case(_admit_first),
     "reject": Case(lambda s: actions.reject(s.world.gp, s.first.pk, "Ring til klinikken.")),
     "cancel": Case(lambda s: actions.cancel(s.world.carer, s.first.pk)),

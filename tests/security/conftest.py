@@ -12,6 +12,7 @@ from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from tests.support import factories, server
+from tests.support.personas import join_on_behalf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,13 +32,7 @@ class Scene:
 
 @pytest.fixture
 def scene(world) -> Scene:  # type: ignore[no-untyped-def]
-    mine = actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hoste og feber i tre dage",
-        citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    mine = join_on_behalf(world)
     theirs = actions.join_queue(
         world.foreign_carer, ydernummer=world.other_ydernummer, reason="Svimmelhed om morgenen"
     )

@@ -14,7 +14,7 @@ from kontaktlaege.consultations import actions as consultation_actions
 from kontaktlaege.doctorinfo import actions
 from tests.consultations.test_sockets import WAIT, run, socket
 from tests.security.test_authorization_matrix import fill, urls
-from tests.support.personas import World
+from tests.support.personas import World, join_on_behalf
 from tests.support.signin import verified_client
 
 BACK_LINE = "33 91 82 73"
@@ -41,13 +41,7 @@ def with_back_lines(world: World) -> None:
 def running_with_guest(world: World) -> tuple[Any, Client, list[str]]:
     """An admitted consultation on behalf of a citizen, and an invitee who has joined it;
     with what the invitee's browser was shown on the way in."""
-    c = consultation_actions.join_queue(
-        world.carer,
-        ydernummer=world.ydernummer,
-        reason="Hævet ankel",
-        citizen=consultation_actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-        consent_given=True,
-    )
+    c = join_on_behalf(world, "Hævet ankel")
     consultation_actions.admit(world.gp, c.pk)
     made = verified_client(world.gp).post(
         f"/klinik/konsultation/{c.pk}/video/inviter/", HTTP_ACCEPT="application/json"

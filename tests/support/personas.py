@@ -4,6 +4,8 @@ a GP and a secretary of one clinic, a GP of another clinic."""
 from dataclasses import dataclass
 
 from kontaktlaege.accounts.models import User
+from kontaktlaege.consultations import actions
+from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory.models import Clinic, Ydernummer
 from tests.support import factories
 
@@ -59,4 +61,23 @@ def make_world() -> World:
         other_gp=factories.ClinicStaffFactory(username="jens", clinic=other),
         cpr=factories.citizen(yn, "Inger Jensen"),
         cpr2=factories.citizen(yn, "Poul Nielsen"),
+    )
+
+
+def join_on_behalf(
+    world: World,
+    reason: str = "Hoste og feber i tre dage",
+    *,
+    carer: User | None = None,
+    second: bool = False,
+) -> Consultation:
+    """`carer` (the world's first) queues at `world.ydernummer` on behalf of its citizen Inger
+    Jensen (`second`: Poul Nielsen), with her consent."""
+    cpr, name = (world.cpr2, "Poul Nielsen") if second else (world.cpr, "Inger Jensen")
+    return actions.join_queue(
+        carer or world.carer,
+        ydernummer=world.ydernummer,
+        reason=reason,
+        citizen=actions.CitizenOnBehalf(cpr=cpr, name=name),
+        consent_given=True,
     )

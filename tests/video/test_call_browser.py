@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from tests.support import signin
-from tests.support.personas import World
+from tests.support.personas import World, join_on_behalf
 from tests.support.threads import in_own_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,15 +94,7 @@ def sign_in(browser: Any, base_url: str, user: Any) -> Any:
 def start_call(
     world: World, video_server: str, chromium: Any, taps: "tuple[Tap, Tap] | None" = None
 ) -> tuple[Consultation, Any, Any]:
-    c = in_own_thread(
-        lambda: actions.join_queue(
-            world.carer,
-            ydernummer=world.ydernummer,
-            reason="Svimmel og hoster",
-            citizen=actions.CitizenOnBehalf(cpr=world.cpr, name="Inger Jensen"),
-            consent_given=True,
-        )
-    )
+    c = in_own_thread(lambda: join_on_behalf(world, "Svimmel og hoster"))
     employee = sign_in(chromium, video_server, world.carer)
     employee.goto(f"/konsultation/{c.pk}/")
     employee.wait_for_selector("#queue-number:text('1')")
