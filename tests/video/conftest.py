@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.support import browser, server
+from tests.support.video import commit, hints, running  # noqa: F401 (the folder's fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short, so the "the other party left" path is reached within a test.

@@ -22,29 +22,11 @@ from tests.support.personas import World
 
 
 @pytest.fixture
-def running(world: World) -> Consultation:
-    c = consultations.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")
-    return consultations.admit(world.gp, c.pk)
-
-
-@pytest.fixture
 def hints(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """What the actions tell the call's sockets."""
+    """What the actions tell the call's sockets, with the group (unlike the shared `hints`)."""
     sent: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(actions, "send_hint", lambda group, message: sent.append((group, message)))
     return sent
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    """Run an action and then what it left for after the commit (the test's own transaction
-    never commits). Callbacks of a rolled-back action are gone by then."""
-
-    def run(action: Callable[..., Any], *args: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args)
-
-    return run
 
 
 @pytest.fixture

@@ -5,19 +5,12 @@ account."""
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from kontaktlaege.consultations import actions
 from kontaktlaege.video import calls
 from kontaktlaege.video.models import Invite
 from tests.support.personas import World
-
-
-@pytest.fixture
-def running(world: World) -> Any:
-    c = actions.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")
-    return actions.admit(world.gp, c.pk)
 
 
 def invite_url(as_user: Any, world: World, running: Any) -> str:

@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from kontaktlaege.audit.models import AuditEntry
-from kontaktlaege.consultations import actions as consultations
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions, calls
 from kontaktlaege.video.actions import JoinResult
@@ -42,28 +41,6 @@ def guest_cookie(c: Consultation, world: World, name: str = "Tolk") -> str:
     session.save()
     assert session.session_key
     return session.session_key
-
-
-@pytest.fixture
-def running(world: World) -> Consultation:
-    c = consultations.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")
-    return consultations.admit(world.gp, c.pk)
-
-
-@pytest.fixture
-def hints(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(actions, "send_hint", lambda group, message: sent.append(message))
-    return sent
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    def go(action: Callable[..., Any], *args: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args)
-
-    return go
 
 
 @pytest.mark.django_db

@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 
 from kontaktlaege.audit.models import AuditEntry
-from kontaktlaege.consultations import actions as consultations
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.video import actions, calls
 from kontaktlaege.video.actions import JoinResult
@@ -40,28 +39,6 @@ def browser_of(session: Any) -> Client:
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
-
-
-@pytest.fixture
-def running(world: World) -> Consultation:
-    c = consultations.join_queue(world.carer, ydernummer=world.ydernummer, reason="Hoste")
-    return consultations.admit(world.gp, c.pk)
-
-
-@pytest.fixture
-def hints(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(actions, "send_hint", lambda group, message: sent.append(message))
-    return sent
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    def go(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return go
 
 
 @pytest.mark.django_db
