@@ -23,19 +23,18 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from kontaktlaege.audit.log import record
-from kontaktlaege.outbox.actions import BATCH, STALE_CLAIM, backoff
+from kontaktlaege.outbox.actions import STALE_CLAIM, due_ids, settle
+from kontaktlaege.outbox.actions import claim as claim_row
 from kontaktlaege.outbox.backends import LOOPBACK, TEMPORARY_4XX, Result
 
 from .models import CareCommunication
 
 log = logging.getLogger(__name__)
 M = CareCommunication
-DUE_STATES = (M.State.QUEUED, M.State.RETRYING)
 
 
 class BaseAdapter:
@@ -122,11 +121,7 @@ def get_adapter(path: str | None = None, **kwargs: object) -> BaseAdapter:
 
 def claim(pk: int, now: datetime) -> bool:
     """Take the row for this process: true for exactly one of several callers."""
-    return bool(
-        M.objects.filter(
-            pk=pk, claimed_at__isnull=True, state__in=DUE_STATES, next_attempt_at__lte=now
-        ).update(state=M.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
+    return claim_row(pk, now, M)
 
 
 def deliver_one(pk: int, now: datetime, adapter: BaseAdapter | None = None) -> str:
@@ -144,24 +139,10 @@ def deliver_one(pk: int, now: datetime, adapter: BaseAdapter | None = None) -> s
 
 
 def _finish(message: CareCommunication, result: Result, now: datetime) -> str:
-    changes: dict[str, Any] = {"last_answer": result.answer[:300]}
-    if result.outcome == "sent":
-        changes.update(state=M.State.SENT, delivered_at=now)
-    elif result.outcome == "retry" and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
-        changes.update(
-            state=M.State.RETRYING, claimed_at=None, next_attempt_at=now + backoff(message.attempts)
-        )
-    else:
-        changes.update(state=M.State.FAILED)
     with transaction.atomic():
-        mine = M.objects.filter(
-            pk=message.pk, state=M.State.SENDING, claimed_at=message.claimed_at
-        ).update(**changes)
-        if not mine:
+        if not settle(message, result, now, delivered_at=now):
             log.warning("correspondence: message %d was taken over while sending", message.pk)
             return ""
-        for field, value in changes.items():
-            setattr(message, field, value)
         record(
             f"carecommunication_{message.state}",
             clinic=message.clinic_id,
@@ -198,11 +179,7 @@ def deliver_due(now: datetime | None = None, adapter: BaseAdapter | None = None)
     now = now or timezone.now()
     release_stale(now)
     outcomes: Counter[str] = Counter()
-    ids = list(
-        M.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now, claimed_at__isnull=True)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:BATCH]
-    )
+    ids = due_ids(now, M)
     if ids and adapter is None:
         try:
             adapter = get_adapter()

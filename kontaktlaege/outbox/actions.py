@@ -20,11 +20,11 @@ from django.utils import timezone
 from kontaktlaege.audit.log import record
 
 from . import backends, recipients
-from .models import OutboxMessage
+from .models import Delivery, OutboxMessage
 
 log = logging.getLogger(__name__)
 M = OutboxMessage
-DUE_STATES = (M.State.QUEUED, M.State.RETRYING)
+DUE_STATES = (Delivery.State.QUEUED, Delivery.State.RETRYING)
 BATCH = 100
 MAX_DELAY = timedelta(hours=1)
 # A row still "sending" this long after its claim was left by a process that died mid-send:
@@ -81,21 +81,51 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
-def due_ids(now: datetime) -> list[int]:
+def due_ids(now: datetime, model: type[Delivery] = M) -> list[int]:
+    """The rows of `model` (the outbox's, or correspondence's) due at `now`, oldest first."""
     return list(
-        M.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now, claimed_at__isnull=True)
+        model._default_manager.filter(
+            state__in=DUE_STATES, next_attempt_at__lte=now, claimed_at__isnull=True
+        )
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:BATCH]
     )
 
 
-def claim(pk: int, now: datetime) -> bool:
+def claim(pk: int, now: datetime, model: type[Delivery] = M) -> bool:
     """Take the row for this process: true for exactly one of several callers."""
     return bool(
-        M.objects.filter(
+        model._default_manager.filter(
             pk=pk, claimed_at__isnull=True, state__in=DUE_STATES, next_attempt_at__lte=now
-        ).update(state=M.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        ).update(state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
+
+
+def settle(message: Delivery, result: backends.Result, now: datetime, **sent: Any) -> bool:
+    """Record a claimed row's outcome: sent (with the fields `sent`), retrying after the
+    back-off until OUTBOX_MAX_ATTEMPTS, or failed. Only while this process still holds the
+    claim (see STALE_CLAIM): false when another took the row over. Call inside a transaction."""
+    S = Delivery.State
+    changes: dict[str, Any] = {"last_answer": result.answer[:300]}
+    if result.outcome == "sent":
+        changes.update(state=S.SENT, **sent)
+    elif result.outcome == "retry" and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        changes.update(
+            state=S.RETRYING,
+            claimed_at=None,
+            next_attempt_at=now + backoff(message.attempts),
+        )
+    else:
+        changes.update(state=S.FAILED)
+    mine = (
+        type(message)
+        ._default_manager.filter(pk=message.pk, state=S.SENDING, claimed_at=message.claimed_at)
+        .update(**changes)
+    )
+    if mine:
+        for field, value in changes.items():
+            setattr(message, field, value)
+    return bool(mine)
 
 
 def deliver_one(pk: int, now: datetime, sms_backend: backends.BaseSMSBackend | None = None) -> str:
@@ -125,27 +155,10 @@ def deliver_one(pk: int, now: datetime, sms_backend: backends.BaseSMSBackend | N
 
 
 def _finish(message: OutboxMessage, result: backends.Result, now: datetime) -> str:
-    changes: dict[str, Any] = {"last_answer": result.answer[:300]}
-    if result.outcome == "sent":
-        changes.update(state=M.State.SENT, sent_at=now, gateway_id=result.gateway_id)
-    elif result.outcome == "retry" and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
-        changes.update(
-            state=M.State.RETRYING,
-            claimed_at=None,
-            next_attempt_at=now + backoff(message.attempts),
-        )
-    else:
-        changes.update(state=M.State.FAILED)
     with transaction.atomic():
-        # Only while this process still holds the claim (see STALE_CLAIM).
-        mine = M.objects.filter(
-            pk=message.pk, state=M.State.SENDING, claimed_at=message.claimed_at
-        ).update(**changes)
-        if not mine:
+        if not settle(message, result, now, sent_at=now, gateway_id=result.gateway_id):
             log.warning("outbox: message %d was taken over while sending", message.pk)
             return ""
-        for field, value in changes.items():
-            setattr(message, field, value)
         _audit(f"outbox_{message.state}", message)
     level = logging.WARNING if message.state == M.State.FAILED else logging.INFO
     log.log(
