@@ -2,13 +2,11 @@
 instances running their rounds at the same moments. Time is injected, never slept. In CI the
 suite runs on PostgreSQL too, where the two rounds really race for the row."""
 
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from kontaktlaege.bookings import actions
@@ -16,6 +14,7 @@ from kontaktlaege.bookings.models import Booking
 from kontaktlaege.consultations.scheduler import run_once
 from kontaktlaege.outbox.models import OutboxMessage
 from tests.support.personas import World
+from tests.support.threads import at_once
 
 REMINDER = "Husk din videokonsultation"
 
@@ -23,24 +22,7 @@ REMINDER = "Husk din videokonsultation"
 def two_schedulers(round_: Callable[[], Any]) -> None:
     """Two scheduler instances, each in its own thread with its own database connection,
     start the same round at once."""
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def scheduler() -> None:
-        try:
-            start.wait(10)
-            round_()
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    at_once(lambda _: round_())
 
 
 def reminders() -> list[OutboxMessage]:

@@ -3,7 +3,6 @@ delivered, retried after a 500, refused for good after a 400 and shown to the cl
 retried while nothing answers. Time is injected: no test sleeps."""
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +15,7 @@ from kontaktlaege.correspondence import actions, delivery, validator
 from kontaktlaege.correspondence.models import CareCommunication
 from tests.correspondence.helpers import called
 from tests.outbox.conftest import T0
-from tests.support.loopback import free_port
+from tests.support.loopback import free_port, serving
 from tests.support.signin import verified_client
 
 M = CareCommunication
@@ -53,16 +52,10 @@ class Endpoint:
 @pytest.fixture
 def endpoint(settings) -> Iterator[Endpoint]:  # type: ignore[no-untyped-def]
     endpoint = Endpoint()
-    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
-    thread.start()
     settings.MEDCOM_ADAPTER = "kontaktlaege.correspondence.delivery.HttpAdapter"
     settings.MEDCOM_ENDPOINT_URL = endpoint.url
-    try:
+    with serving(endpoint.server):
         yield endpoint
-    finally:
-        endpoint.server.shutdown()
-        endpoint.server.server_close()
-        thread.join(5)
 
 
 def _note(world, django_capture_on_commit_callbacks) -> CareCommunication:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ and the message waits for a retry, never lost."""
 import datetime as dt
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +21,7 @@ from kontaktlaege.correspondence import actions, delivery
 from kontaktlaege.correspondence.models import CareCommunication
 from tests.correspondence.helpers import called
 from tests.outbox.conftest import T0
+from tests.support.loopback import serving
 
 M = CareCommunication
 
@@ -95,9 +95,7 @@ def tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
     context.load_cert_chain(server_cert, server_key_file)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield {
             "url": f"https://127.0.0.1:{server.server_address[1]}/medcom",
             "ca_file": ca_file,
@@ -105,10 +103,6 @@ def tls(tmp_path: Path) -> Iterator[dict[str, Any]]:
             "key": client_key_file,
             "received": received,
         }
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _queued(world, settings, django_capture_on_commit_callbacks) -> CareCommunication:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.support.loopback import free_port
+from tests.support.loopback import free_port, serving
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # injected time: no test sleeps
 TOKEN = "gateway-test-token"
@@ -59,18 +59,12 @@ class Gateway:
 @pytest.fixture
 def gateway(settings) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
     gateway = Gateway()
-    thread = threading.Thread(target=gateway.server.serve_forever, daemon=True)
-    thread.start()
     settings.SMS_BACKEND = "kontaktlaege.outbox.backends.HttpSMSBackend"
     settings.SMS_GATEWAY_URL = gateway.url
     settings.SMS_GATEWAY_TOKEN = TOKEN
     settings.SMS_SENDER = "Laegevideo"
-    try:
+    with serving(gateway.server):
         yield gateway
-    finally:
-        gateway.server.shutdown()
-        gateway.server.server_close()
-        thread.join(5)
 
 
 class MailServer:

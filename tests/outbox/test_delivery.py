@@ -1,17 +1,16 @@
 """The delivery job: back-off with injected time, the last attempt, two schedulers that never
 send one message twice, a send interrupted by a dying process, and the scheduler's hook."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from kontaktlaege.consultations.scheduler import run_once
 from kontaktlaege.outbox import actions
 from kontaktlaege.outbox.models import OutboxMessage
 from tests.outbox.conftest import T0
 from tests.support import factories
+from tests.support.threads import at_once
 
 S = OutboxMessage.State
 
@@ -72,26 +71,8 @@ def test_two_schedulers_at_once_send_each_message_exactly_once(gateway) -> None:
     texts = [f"Besked {n}" for n in range(20)]
     for text in texts:
         _sms(clinic, text)
-    start = threading.Barrier(2)
-    outcomes: list[dict[str, int]] = []
-    errors: list[BaseException] = []
+    outcomes = at_once(lambda _: dict(actions.deliver_due(T0)))
 
-    def scheduler() -> None:
-        try:
-            start.wait(10)
-            outcomes.append(dict(actions.deliver_due(T0)))
-        except BaseException as error:  # reported by the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
-    assert not errors
     assert sorted(gateway.texts) == sorted(texts)  # each once: no double, none lost
     assert sum(o.get("sent", 0) for o in outcomes) == 20
     assert set(OutboxMessage.objects.values_list("state", "attempts")) == {(S.SENT, 1)}

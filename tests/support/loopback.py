@@ -6,7 +6,9 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from socketserver import BaseServer
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
@@ -27,6 +29,20 @@ def wait_port(port: int, timeout: float = 60, proc: "subprocess.Popen[Any] | Non
                 return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextmanager
+def serving(server: BaseServer) -> Iterator[BaseServer]:
+    """Serve `server` (e.g. a stand-in gateway on loopback) on a thread of its own, then shut
+    it down and close it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 class FlakyLink:
