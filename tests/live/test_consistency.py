@@ -27,6 +27,7 @@ from kontaktlaege.video import actions as video
 from kontaktlaege.video import calls
 from tests.support.personas import World, join_on_behalf
 from tests.support.threads import run_async
+from tests.support.video import user as video_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 5  # seconds a message may take on a busy machine; not a performance bar
@@ -53,7 +54,7 @@ class Scene:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def principal(self, user: Any) -> calls.Principal:
-        return calls.Principal(key=f"user:{user.pk}", user=user)
+        return video_user(user)
 
 
 def make_scene(world: World) -> Scene:

@@ -1,6 +1,8 @@
-"""Fixtures of the video tests (tests/video/conftest.py makes them the folder's): a running
-call, the hints its actions send, and running an action through its commit."""
+"""Helpers of the video tests: who joins a call (a user's principal, a new peer id), and the
+fixtures tests/video/conftest.py makes the folder's: a running call, the hints its actions
+send, and running an action through its commit."""
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -8,8 +10,18 @@ import pytest
 
 from kontaktlaege.consultations import actions as consultations
 from kontaktlaege.consultations.models import Consultation
-from kontaktlaege.video import actions
+from kontaktlaege.video import actions, calls
 from tests.support.personas import World
+
+
+def user(u: Any) -> calls.Principal:
+    """A signed-in user as a call knows them."""
+    return calls.Principal(key=f"user:{u.pk}", user=u)
+
+
+def peer() -> str:
+    """A new page's peer id."""
+    return uuid.uuid4().hex
 
 
 @pytest.fixture

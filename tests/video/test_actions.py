@@ -2,7 +2,6 @@
 the call's sockets only once it has committed; an audit entry that cannot be written undoes
 the change with it."""
 
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from kontaktlaege.video.actions import Heartbeat, JoinResult, LeaveReason
 from kontaktlaege.video.models import CallMember, Invite
 from tests.support import factories
 from tests.support.personas import World
+from tests.support.video import peer, user
 
 
 @pytest.fixture
@@ -40,16 +40,8 @@ def audit_fails(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return fail
 
 
-def user(u: Any) -> calls.Principal:
-    return calls.Principal(key=f"user:{u.pk}", user=u)
-
-
 def audited(action: str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(action=action))
-
-
-def peer() -> str:
-    return uuid.uuid4().hex
 
 
 def test_join_answers_with_the_enum_and_audits_new_places(

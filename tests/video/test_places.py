@@ -1,7 +1,6 @@
 """A call's four places are counted per person, not per socket: the same person on a new page
 (a reload, a second tab) takes over their own place, and the older page is told and closed."""
 
-import uuid
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
@@ -17,15 +16,8 @@ from kontaktlaege.video.actions import JoinResult
 from kontaktlaege.video.models import CallMember
 from tests.support import factories
 from tests.support.personas import World
+from tests.support.video import peer, user
 from tests.video.test_signaling import Peer, admitted, cookie_of, joined, run
-
-
-def peer() -> str:
-    return uuid.uuid4().hex
-
-
-def user(u: Any) -> calls.Principal:
-    return calls.Principal(key=f"user:{u.pk}", user=u)
 
 
 def guest_of(c: Consultation, world: World, name: str = "Tolk") -> calls.Principal:
