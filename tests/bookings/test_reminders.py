@@ -25,6 +25,30 @@ def two_schedulers(round_: Callable[[], Any]) -> None:
     at_once(lambda _: round_())
 
 
+def book(
+    staff: Any,
+    starts_at: datetime,
+    now: datetime,
+    who: str,
+    name: str,
+    phone: str = "",
+    email: str = "",
+) -> Booking:
+    """A 15-minute booking, no doctor named, made at `now`."""
+    return actions.book(
+        staff,
+        who=who,
+        name=name,
+        phone=phone,
+        email=email,
+        starts_at=starts_at,
+        minutes=15,
+        doctor=None,
+        link=lambda clinic, token: f"http://testserver/invitation/{clinic}/{token}/",
+        now=now,
+    )
+
+
 def reminders() -> list[OutboxMessage]:
     return [m for m in OutboxMessage.objects.order_by("pk") if REMINDER in m.body]
 
@@ -34,18 +58,7 @@ def test_the_reminder_is_sent_exactly_once_an_hour_before(world: World, settings
     settings.BOOKING_REMINDER_MINUTES = 60
     now = timezone.now().replace(microsecond=0)
     starts_at = now + timedelta(hours=3)
-    booking = actions.book(
-        world.secretary,
-        who="patient",
-        name="Inger Jensen",
-        phone="+4520304050",
-        email="",
-        starts_at=starts_at,
-        minutes=15,
-        doctor=None,
-        link=lambda clinic, token: f"http://testserver/invitation/{clinic}/{token}/",
-        now=now,
-    )
+    booking = book(world.secretary, starts_at, now, "patient", "Inger Jensen", phone="+4520304050")
     assert booking.reminder_at == starts_at - timedelta(hours=1)
 
     def at(t: datetime) -> Callable[[], None]:
@@ -71,17 +84,13 @@ def test_the_reminder_is_sent_exactly_once_an_hour_before(world: World, settings
 @pytest.mark.django_db(transaction=True)
 def test_a_moved_booking_is_reminded_again_before_its_new_time(world: World) -> None:
     now = timezone.now().replace(microsecond=0)
-    booking = actions.book(
+    booking = book(
         world.gp,
-        who="employee",
-        name="Mette Sørensen",
-        phone="",
+        now + timedelta(hours=2),
+        now,
+        "employee",
+        "Mette Sørensen",
         email="mette@example.dk",
-        starts_at=now + timedelta(hours=2),
-        minutes=15,
-        doctor=None,
-        link=lambda clinic, token: f"http://testserver/invitation/{clinic}/{token}/",
-        now=now,
     )
     assert actions.send_due_reminders(now + timedelta(hours=1)) == 1
     new_start = now + timedelta(hours=5)
@@ -94,18 +103,7 @@ def test_a_moved_booking_is_reminded_again_before_its_new_time(world: World) -> 
 @pytest.mark.django_db
 def test_booked_within_the_hour_the_confirmation_is_the_only_reminder(world: World) -> None:
     now = timezone.now()
-    actions.book(
-        world.gp,
-        who="patient",
-        name="Inger Jensen",
-        phone="+4520304050",
-        email="",
-        starts_at=now + timedelta(minutes=30),
-        minutes=15,
-        doctor=None,
-        link=lambda clinic, token: f"http://testserver/invitation/{clinic}/{token}/",
-        now=now,
-    )
+    book(world.gp, now + timedelta(minutes=30), now, "patient", "Inger Jensen", phone="+4520304050")
     assert actions.send_due_reminders(now + timedelta(minutes=1)) == 0
     assert Booking.objects.get().reminder_claimed_at == now
     assert reminders() == []
