@@ -304,6 +304,19 @@ def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, reverse("consultations:consultation", args=[pk]))
 
 
+@require_POST
+@verified_required(EMPLOYEE)
+def employee_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Vi fortsatte over telefon": the employee marks their own consultation."""
+    c = _own(request, pk)
+    back = reverse("consultations:consultation", args=[pk])
+    try:
+        actions.continue_by_phone(_user(request), c.pk)
+    except actions.ActionError as exc:
+        return _done(request, back, str(exc), status=409)
+    return _done(request, back)
+
+
 def _forget_citizen(request: HttpRequest) -> HttpResponse:
     """Nothing of the citizen stays in the session or the browser; back to the start page."""
     request.session.pop(DRAFT, None)
@@ -452,3 +465,10 @@ def send_message(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required(CLINIC)
 def clinic_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _clinic_action(request, lambda: actions.end(_user(request), pk))
+
+
+@require_POST
+@verified_required(CLINIC)
+def clinic_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Fortsat over telefon" from the waiting room: the doctor called instead."""
+    return _clinic_action(request, lambda: actions.continue_by_phone(_user(request), pk))
