@@ -60,6 +60,13 @@ def _done(request: HttpRequest, to: str, error: str = "", status: int = 400) -> 
     return redirect(to)
 
 
+def _not_found(request: HttpRequest) -> HttpResponse:
+    """An id that is not the user's (or not at all): the page's script gets it in words."""
+    if _wants_json(request):
+        return JsonResponse({"error": _("Konsultationen findes ikke.")}, status=404)
+    raise Http404
+
+
 def _start_draft(request: HttpRequest, **draft: object) -> None:
     """Keep the call being prepared in the session, with a one-time token for its submit."""
     request.session[DRAFT] = {**draft, "token": secrets.token_urlsafe(24)}
@@ -308,10 +315,11 @@ def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required(EMPLOYEE)
 def employee_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Vi fortsatte over telefon": the employee marks their own consultation."""
-    c = _own(request, pk)
     back = reverse("consultations:consultation", args=[pk])
     try:
-        actions.continue_by_phone(_user(request), c.pk)
+        actions.continue_by_phone(_user(request), pk)  # checks it is the employee's own
+    except Consultation.DoesNotExist:
+        return _not_found(request)
     except actions.ActionError as exc:
         return _done(request, back, str(exc), status=409)
     return _done(request, back)
@@ -427,7 +435,7 @@ def _clinic_action(request: HttpRequest, run: object) -> HttpResponse:
     try:
         run()  # type: ignore[operator]
     except Consultation.DoesNotExist:
-        raise Http404 from None
+        return _not_found(request)
     except actions.ActionError as exc:
         return _done(request, back, str(exc), status=409)
     return _done(request, back)

@@ -69,6 +69,27 @@ def test_admit_and_message_a_waiting_person(world: World, person: NewPerson) -> 
     expect(first.page.locator("#doctor-messages li")).to_have_count(0)
     # While waiting, the citizen's data stays on screen: "Log borger ud" is for afterwards.
     expect(second.page.get_by_role("button", name="Log borger ud")).to_be_hidden()
+
+    # The video fails: each side can say the call went on by phone; the other side's page follows.
+    first.page.get_by_role("button", name="Vi fortsatte over telefon").click()
+    expect(inger.locator(".state")).to_have_text(
+        "I konsultation (Anne Holm) · Fortsat over telefon"
+    )
+    expect(inger.get_by_role("button", name="Fortsat over telefon")).to_be_hidden()
+    expect(first.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    expect(first.page.get_by_role("button", name="Vi fortsatte over telefon")).to_be_hidden()
+    dialogs: list[str] = []
+    secretary.page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    poul.get_by_role("button", name="Fortsat over telefon").click()
+    # Taken by phone from the queue: Poul leaves it, as completed.
+    expect(entries).to_have_count(1)
+    expect(second.page.get_by_text("Konsultationen er afsluttet.")).to_be_visible()
+    expect(second.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    assert dialogs == ["Tog du konsultationen over telefon? Den forlader køen som afsluttet."]
     assert secretary.not_reloaded() and first.not_reloaded() and second.not_reloaded()
 
 

@@ -194,6 +194,17 @@ def test_someone_elses_consultation_is_404_and_unchanged(world, as_user, queued,
     assert _state(queued) == before
 
 
+@pytest.mark.parametrize(
+    "who, url", [("gp", "consultations:clinic_phone"), ("carer", "consultations:employee_phone")]
+)
+def test_a_forged_id_is_404_and_changes_nothing(world, as_user, queued, who, url) -> None:  # type: ignore[no-untyped-def]
+    before = _state(queued)
+    response = as_user(getattr(world, who)).post(reverse(url, args=[queued.pk + 1000]), **JSON)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Konsultationen findes ikke."}
+    assert _state(queued) == before
+
+
 def test_each_side_only_by_its_own_url(world, as_user, queued) -> None:  # type: ignore[no-untyped-def]
     before = _state(queued)
     assert (
