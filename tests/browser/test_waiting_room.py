@@ -1,6 +1,6 @@
-"""The clinic's live waiting room in a real browser (PRODUCT.md §3.3): admit, messages,
-close and clear, and a page cut off from the server (a closed socket, or a network that drops
-silently) that catches up when it comes back."""
+"""The clinic's live waiting room in a real browser (PRODUCT.md §3.3): admit, messages, calls
+continued by phone, close and clear, and a page cut off from the server (a closed socket, or a
+network that drops silently) that catches up when it comes back."""
 
 import re
 import threading
@@ -70,8 +70,14 @@ def test_admit_and_message_a_waiting_person(world: World, person: NewPerson) -> 
     # While waiting, the citizen's data stays on screen: "Log borger ud" is for afterwards.
     expect(second.page.get_by_role("button", name="Log borger ud")).to_be_hidden()
 
-    # The video fails: each side can say the call went on by phone; the other side's page follows.
-    first.page.get_by_role("button", name="Vi fortsatte over telefon").click()
+    # The video fails: the doctor, on the call page, marks the call continued by phone; the
+    # other pages follow.
+    expect(first.page.get_by_role("button", name="Vi fortsatte over telefon")).to_be_visible()
+    doctor.page.get_by_role("button", name="Fortsat over telefon").click()
+    expect(doctor.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    expect(doctor.page.get_by_role("button", name="Fortsat over telefon")).to_be_hidden()
     expect(inger.locator(".state")).to_have_text(
         "I konsultation (Anne Holm) · Fortsat over telefon"
     )

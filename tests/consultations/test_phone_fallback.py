@@ -179,6 +179,18 @@ def test_the_employees_button(world, as_user, admitted) -> None:  # type: ignore
     assert response.json()["error"] == "The consultation is already marked as continued by phone."
 
 
+def test_the_doctors_call_page_button(world, as_user, admitted) -> None:  # type: ignore[no-untyped-def]
+    gp = as_user(world.gp)
+    call_url = reverse("video:clinic_call", args=[admitted.pk])
+    phone_url = reverse("consultations:clinic_phone", args=[admitted.pk])
+    page = gp.get(call_url).content.decode()
+    assert f'action="{phone_url}" id="phone-fallback" class="inline">' in page
+    assert gp.post(phone_url, **JSON).json() == {"ok": True}
+    page = gp.get(call_url).content.decode()
+    assert 'id="phone-fallback" class="inline" hidden>' in page
+    assert "Markeret: I fortsatte over telefon." in page
+
+
 @pytest.mark.parametrize(
     "who, url",
     [
