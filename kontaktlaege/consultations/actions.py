@@ -388,6 +388,43 @@ def end(user: User, consultation_id: int) -> Consultation:
     return consultation
 
 
+def continue_by_phone(user: User, consultation_id: int) -> Consultation:
+    """ "Fortsat over telefon": the video failed and the call went on by phone. Either side
+    marks it, once; a queued consultation leaves the queue as ended (the doctor took it by
+    phone), an admitted one runs on until it is ended."""
+    with transaction.atomic():
+        room, consultation = _lock(consultation_id)
+        clinic_side = user.is_clinic_staff and consultation.clinic_id == user.clinic_id
+        if not (clinic_side or consultation.employee_id == user.pk):
+            raise Consultation.DoesNotExist
+        if consultation.phone_fallback_at is not None:
+            raise ActionError(_("Konsultationen er allerede markeret som fortsat over telefon."))
+        target = lifecycle.BY_PHONE.get(consultation.state)
+        if target is None:
+            raise ActionError(_("Konsultationen er allerede afsluttet eller ændret."))
+        was = consultation.state
+        fields = ["phone_fallback_at", "phone_fallback_by", "seq"]
+        if target != was:
+            fields += lifecycle.transition(consultation, target, by_phone=True)
+        else:
+            consultation.seq += 1
+        consultation.phone_fallback_at = timezone.now()
+        consultation.phone_fallback_by = user
+        consultation.save(update_fields=sorted(set(fields)))
+        record(
+            "consultation_phone_fallback",
+            actor=user,
+            clinic=consultation.clinic_id,
+            municipality=consultation.municipality_id,
+            consultation=consultation,
+            citizen_cpr_hash=consultation.citizen_cpr_hash,
+            detail={"side": "clinic" if clinic_side else "employee", "from": was, "to": target},
+        )
+        events.consultation_changed(consultation.pk, consultation.seq)
+        _bump_room(room, consultation)
+    return consultation
+
+
 def send_message(staff: User, consultation_id: int, text: str) -> Message:
     with transaction.atomic():
         _room, consultation = _lock(consultation_id)

@@ -160,6 +160,17 @@ class Consultation(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     abandoned_at = models.DateTimeField(null=True, blank=True)
+    # "Fortsat over telefon": the video failed and the two sides went on by phone (the
+    # clinic's number is the plan B, PRODUCT §3.3); counted by the statistics.
+    phone_fallback_at = models.DateTimeField(_("fortsat over telefon"), null=True, blank=True)
+    phone_fallback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("markeret af"),
+    )
     # Presence of the waiting person's page: stamped while a page of it is open in a server
     # process; `away_since` is set when the last one closed (or went silent), and a person
     # away longer than the grace period loses the place in the queue.

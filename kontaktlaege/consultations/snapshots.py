@@ -86,6 +86,7 @@ def clinic_snapshot(clinic_id: int) -> dict[str, Any]:
                 "connected": not queued or (c.away_since is None and c.last_seen_at is not None),
                 "booked_for": _iso(c.booked_for),
                 "booked_label": _booked_label(c),
+                "phone_fallback": c.phone_fallback_at is not None,
             }
         )
     return {
@@ -142,6 +143,7 @@ def consultation_snapshot(consultation_id: int) -> dict[str, Any]:
         "clinic_name": c.clinic.name,
         "clinic_phone": c.clinic.phone,
         "reject_message": c.reject_message,
+        "phone_fallback": c.phone_fallback_at is not None,
         "notice": notice,
         "messages": [{"text": m.text, "at": _iso(m.created_at)} for m in c.messages.all()],
     }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("konsultation/<int:pk>/", views.consultation, name="consultation"),
     path("konsultation/<int:pk>/annuller/", views.cancel, name="cancel"),
     path("konsultation/<int:pk>/afslut/", views.employee_end, name="employee_end"),
+    path("konsultation/<int:pk>/telefon/", views.employee_phone, name="employee_phone"),
     path("klinik/", views.waiting_room, name="waiting_room"),
     path("klinik/status/", views.set_mode, name="set_mode"),
     path("klinik/aabningstider/", views.schedule, name="schedule"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("klinik/konsultation/<int:pk>/afvis/", views.reject, name="reject"),
     path("klinik/konsultation/<int:pk>/besked/", views.send_message, name="send_message"),
     path("klinik/konsultation/<int:pk>/afslut/", views.clinic_end, name="clinic_end"),
+    path("klinik/konsultation/<int:pk>/telefon/", views.clinic_phone, name="clinic_phone"),
 ]

@@ -60,6 +60,13 @@ def _done(request: HttpRequest, to: str, error: str = "", status: int = 400) -> 
     return redirect(to)
 
 
+def _not_found(request: HttpRequest) -> HttpResponse:
+    """An id that is not the user's (or not at all): the page's script gets it in words."""
+    if _wants_json(request):
+        return JsonResponse({"error": _("Konsultationen findes ikke.")}, status=404)
+    raise Http404
+
+
 def _start_draft(request: HttpRequest, **draft: object) -> None:
     """Keep the call being prepared in the session, with a one-time token for its submit."""
     request.session[DRAFT] = {**draft, "token": secrets.token_urlsafe(24)}
@@ -304,6 +311,20 @@ def employee_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, reverse("consultations:consultation", args=[pk]))
 
 
+@require_POST
+@verified_required(EMPLOYEE)
+def employee_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Vi fortsatte over telefon": the employee marks their own consultation."""
+    back = reverse("consultations:consultation", args=[pk])
+    try:
+        actions.continue_by_phone(_user(request), pk)  # checks it is the employee's own
+    except Consultation.DoesNotExist:
+        return _not_found(request)
+    except actions.ActionError as exc:
+        return _done(request, back, str(exc), status=409)
+    return _done(request, back)
+
+
 def _forget_citizen(request: HttpRequest) -> HttpResponse:
     """Nothing of the citizen stays in the session or the browser; back to the start page."""
     request.session.pop(DRAFT, None)
@@ -414,7 +435,7 @@ def _clinic_action(request: HttpRequest, run: object) -> HttpResponse:
     try:
         run()  # type: ignore[operator]
     except Consultation.DoesNotExist:
-        raise Http404 from None
+        return _not_found(request)
     except actions.ActionError as exc:
         return _done(request, back, str(exc), status=409)
     return _done(request, back)
@@ -452,3 +473,10 @@ def send_message(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required(CLINIC)
 def clinic_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _clinic_action(request, lambda: actions.end(_user(request), pk))
+
+
+@require_POST
+@verified_required(CLINIC)
+def clinic_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Fortsat over telefon" from the waiting room: the doctor called instead."""
+    return _clinic_action(request, lambda: actions.continue_by_phone(_user(request), pk))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -196,6 +197,7 @@ def tables(
             outcome_names,
             outcomes_by_month,
         ),
+        _phone(facts, lead, months, outcomes_by_month),
         _times(facts, lead),
         *_busiest(facts, lead),
     ]
@@ -255,6 +257,47 @@ def _busiest(facts: Parts, lead: str) -> list[Table]:
             Chart(x=hour_names, series=[Series(count, list(hours))]),
         ),
     ]
+
+
+def _phone(facts: Parts, lead: str, months: list[int], outcomes: Any) -> Table:
+    """Continued by phone per month, of the completed (each one continued by phone ends as
+    completed: a queued one the doctor took by phone, an admitted one when it is ended)."""
+    by_phone: dict[int, int] = defaultdict(int)
+    for _lead, month, n in _counts(
+        [part.filter(phone_fallback=True) for part in facts], lead, "month"
+    ):
+        by_phone[month] += n
+
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    def cells(label: str, whole: int, part: int) -> list[Any]:
+        percent = share(part, whole)
+        return [label, whole, part, "–" if percent is None else f"{number_format(percent, 1)} %"]
+
+    completed = [outcomes[m][S.ENDED] for m in months]
+    phoned = [by_phone[m] for m in months]
+    labels = [month_label(m) for m in months]
+    rows = [cells(*row) for row in zip(labels, completed, phoned, strict=True)]
+    rows.append(cells(_("I alt"), sum(completed), sum(phoned)))
+    title = _("Andel fortsat over telefon")
+    chart = Chart(
+        x=labels,
+        series=[
+            Series(f"{title} (%)", [share(p, c) for p, c in zip(phoned, completed, strict=True)])
+        ],
+    )
+    return Table(
+        "phone",
+        _("Fortsat over telefon pr. måned"),
+        [_("Måned"), _("Gennemført"), _("Fortsat over telefon"), title],
+        rows,
+        chart,
+        note=_(
+            "Gennemførte konsultationer, hvor videoen svigtede, og lægen og medarbejderen "
+            "fortsatte over telefon. Kun hvor det er markeret i appen."
+        ),
+    )
 
 
 def _breakdown(per: dict[Any, dict[str, int]], breakdown: Breakdown) -> Table:

@@ -49,6 +49,10 @@ WORKPLACES = [
     "Socialpsykiatrien",
     "Bosted Engen",
 ]
+# Of the completed: continued by phone when the video failed (a few percent), a quarter of
+# them taken by phone straight from the queue.
+PHONE_SHARE = 0.04
+PHONE_FROM_QUEUE = 0.25
 CLINICS = 1700
 BATCH = 10_000
 
@@ -92,6 +96,8 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
     """Adds `consultations` over the 365 days up to `end` (default: yesterday); returns how
     many statistics rows were made."""
     rng = random.Random(seed)
+    # Its own stream, so the rest of the year is the same as without phone fallbacks.
+    phone_rng = random.Random(seed + 1_000_003)
     end = end or timezone.localdate() - timedelta(days=1)
     days = [end - timedelta(days=d) for d in range(365)]
     with transaction.atomic():
@@ -136,6 +142,11 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
             if outcome == S.ENDED:
                 c.admitted_at = queued + wait
                 c.ended_at = c.admitted_at + timedelta(seconds=int(rng.lognormvariate(6.3, 0.5)))
+                if phone_rng.random() < PHONE_SHARE:
+                    c.phone_fallback_at = c.admitted_at + (c.ended_at - c.admitted_at) / 3
+                    if phone_rng.random() < PHONE_FROM_QUEUE:  # never admitted in the app
+                        c.phone_fallback_at = c.ended_at = queued + wait
+                        c.admitted_at = None
             else:
                 setattr(c, OUTCOME_FIELD[outcome], queued + wait)
             batch.append(c)

@@ -43,6 +43,8 @@ class ConsultationFact(models.Model):
     hour = models.PositiveSmallIntegerField()
     wait_seconds = models.PositiveIntegerField(null=True)  # queued → admitted
     duration_seconds = models.PositiveIntegerField(null=True)  # admitted → ended
+    # The video failed and the call went on by phone ("Fortsat over telefon", where marked).
+    phone_fallback = models.BooleanField(default=False)
 
     class Meta:
         # Covering indexes in the order figures.py groups by: the pages of a region (and of
@@ -74,6 +76,17 @@ class ConsultationFact(models.Model):
                 name="fact_m_durations",
             ),
             models.Index(fields=["clinic", "month"], name="fact_clinic"),
+            # The few continued by phone, read without walking the rest.
+            models.Index(
+                fields=["region", "month", "kind"],
+                name="fact_phone",
+                condition=models.Q(phone_fallback=True),
+            ),
+            models.Index(
+                fields=["municipality", "month", "kind"],
+                name="fact_m_phone",
+                condition=models.Q(phone_fallback=True),
+            ),
         ]
 
     def __str__(self) -> str:

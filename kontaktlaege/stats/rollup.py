@@ -33,6 +33,7 @@ FIELDS = (
     "queued_at",
     "admitted_at",
     "ended_at",
+    "phone_fallback_at",
 )
 
 
@@ -58,6 +59,7 @@ def fact_for(row: dict[str, Any], clinic_area: dict[int, int], regions: dict[int
         hour=local.hour,
         wait_seconds=_seconds(row["queued_at"], row["admitted_at"]),
         duration_seconds=_seconds(row["admitted_at"], row["ended_at"]),
+        phone_fallback=row["phone_fallback_at"] is not None,
     )
 
 

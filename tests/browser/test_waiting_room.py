@@ -1,6 +1,6 @@
-"""The clinic's live waiting room in a real browser (PRODUCT.md §3.3): admit, messages,
-close and clear, and a page cut off from the server (a closed socket, or a network that drops
-silently) that catches up when it comes back."""
+"""The clinic's live waiting room in a real browser (PRODUCT.md §3.3): admit, messages, calls
+continued by phone, close and clear, and a page cut off from the server (a closed socket, or a
+network that drops silently) that catches up when it comes back."""
 
 import re
 import threading
@@ -69,6 +69,33 @@ def test_admit_and_message_a_waiting_person(world: World, person: NewPerson) -> 
     expect(first.page.locator("#doctor-messages li")).to_have_count(0)
     # While waiting, the citizen's data stays on screen: "Log borger ud" is for afterwards.
     expect(second.page.get_by_role("button", name="Log borger ud")).to_be_hidden()
+
+    # The video fails: the doctor, on the call page, marks the call continued by phone; the
+    # other pages follow.
+    expect(first.page.get_by_role("button", name="Vi fortsatte over telefon")).to_be_visible()
+    doctor.page.get_by_role("button", name="Fortsat over telefon").click()
+    expect(doctor.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    expect(doctor.page.get_by_role("button", name="Fortsat over telefon")).to_be_hidden()
+    expect(inger.locator(".state")).to_have_text(
+        "I konsultation (Anne Holm) · Fortsat over telefon"
+    )
+    expect(inger.get_by_role("button", name="Fortsat over telefon")).to_be_hidden()
+    expect(first.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    expect(first.page.get_by_role("button", name="Vi fortsatte over telefon")).to_be_hidden()
+    dialogs: list[str] = []
+    secretary.page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    poul.get_by_role("button", name="Fortsat over telefon").click()
+    # Taken by phone from the queue: Poul leaves it, as completed.
+    expect(entries).to_have_count(1)
+    expect(second.page.get_by_text("Konsultationen er afsluttet.")).to_be_visible()
+    expect(second.page.locator("#phone-fallback-done")).to_have_text(
+        "Markeret: I fortsatte over telefon."
+    )
+    assert dialogs == ["Tog du konsultationen over telefon? Den forlader køen som afsluttet."]
     assert secretary.not_reloaded() and first.not_reloaded() and second.not_reloaded()
 
 

@@ -209,6 +209,7 @@ def test_clinic_snapshot_shows_each_entry_as_the_clinic_sees_it(world) -> None: 
         "connected": True,
         "booked_for": None,
         "booked_label": "",
+        "phone_fallback": False,
     }
     assert (second["id"], second["state"], second["position"]) == (admitted.pk, "admitted", None)
     assert second["admitted_at"] == admitted.admitted_at.isoformat()
@@ -253,6 +254,7 @@ def test_consultation_snapshot_shows_what_the_waiting_person_sees(world) -> None
         "clinic_name": "Lægehuset Nørrebro",
         "clinic_phone": "70 10 20 30",
         "reject_message": "",
+        "phone_fallback": False,
         "notice": "",
         "messages": [{"text": m.text, "at": m.created_at.isoformat()} for m in sent],
     }

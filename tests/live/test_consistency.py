@@ -116,6 +116,12 @@ CASES: dict[str, Case] = {
     "reject": Case(lambda s: actions.reject(s.world.gp, s.first.pk, "Ring til klinikken.")),
     "cancel": Case(lambda s: actions.cancel(s.world.carer, s.first.pk)),
     "end": Case(lambda s: actions.end(s.world.gp, s.first.pk), before=_admit_first),
+    "continue_by_phone_queued": Case(
+        lambda s: actions.continue_by_phone(s.world.secretary, s.first.pk)
+    ),
+    "continue_by_phone_admitted": Case(
+        lambda s: actions.continue_by_phone(s.world.carer, s.first.pk), before=_admit_first
+    ),
     "send_message": Case(lambda s: actions.send_message(s.world.gp, s.second.pk, "Et øjeblik")),
     "set_mode_open": Case(
         lambda s: actions.set_mode(s.world.gp, WaitingRoom.Mode.OPEN), before=_close

@@ -3,16 +3,22 @@ same before and after (PRODUCT §3.8: "statistics survive as anonymous counts").
 
 from datetime import datetime, timedelta
 
+from django.db.models import F
+
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.privacy import retention
 from kontaktlaege.stats.models import ConsultationFact
 from tests.support import factories
 from tests.support.signin import verified_client
-from tests.support.statistics import CPH, PERIOD, seed
+from tests.support.statistics import CPH, PERIOD, sections, seed
 
 
 def test_statistics_survive_retention(world) -> None:  # type: ignore[no-untyped-def]
     seeded = seed(world)
+    # One continued by phone: the mark is no personal data and stays with the counts.
+    Consultation.objects.filter(queued_at=datetime(2025, 1, 6, 9, 0, tzinfo=CPH)).update(
+        phone_fallback_at=F("ended_at")
+    )
     admin = factories.UserFactory(username="national", kind="admin")
     client = verified_client(admin)
     url = f"/statistik/kommune/{seeded.kbh.pk}/"
@@ -23,7 +29,14 @@ def test_statistics_survive_retention(world) -> None:  # type: ignore[no-untyped
     assert not Consultation.objects.exclude(reason="").exists()
     assert not Consultation.objects.exclude(employee_workplace="").exists()
     assert ConsultationFact.objects.count() == 10
+    assert ConsultationFact.objects.filter(phone_fallback=True).count() == 1
 
     after = client.get(url, {**PERIOD, "eksport": "csv"}).content
     assert after == before
+    assert sections(after.decode("utf-8"))["Fortsat over telefon pr. måned"][-1] == [
+        "I alt",
+        "4",
+        "1",
+        "25,0 %",
+    ]
     assert b"Hjemmeplejen Nord" in after  # the unit survives; the people do not

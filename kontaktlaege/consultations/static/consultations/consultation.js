@@ -16,6 +16,11 @@ function render(data) {
   document.getElementById("room-closed").hidden = !data.room_closed;
   document.getElementById("reject-message").textContent = data.reject_message || "";
   document.getElementById("notice").textContent = data.notice || "";
+  document.getElementById("phone-fallback-form").hidden =
+    data.phone_fallback || !["queued", "admitted"].includes(data.state);
+  const phoneDone = data.phone_fallback ? root.dataset.tPhoneDone : "";
+  const done = document.getElementById("phone-fallback-done");
+  if (done.textContent !== phoneDone) done.textContent = phoneDone;
   // Only new messages are added: the list is a live region, and what is re-added is re-read.
   const list = document.getElementById("doctor-messages");
   const shown = [...list.children].map((li) => li.textContent);
@@ -46,6 +51,9 @@ window.klSocket = socket;
 for (const form of root.querySelectorAll("form[data-live]")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // Only a waiting person leaves the queue by it; ask first.
+    if (form.dataset.confirm && root.dataset.state === "queued"
+      && !window.confirm(form.dataset.confirm)) return;
     try {
       await postForm(form);
       socket.send({ type: "sync" });

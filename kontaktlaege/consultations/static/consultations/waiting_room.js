@@ -14,6 +14,7 @@ const ACTION_URLS = {
   reject: (id) => `/klinik/konsultation/${id}/afvis/`,
   message: (id) => `/klinik/konsultation/${id}/besked/`,
   end: (id) => `/klinik/konsultation/${id}/afslut/`,
+  phone: (id) => `/klinik/konsultation/${id}/telefon/`,
 };
 const videoUrl = (id) => `/klinik/konsultation/${id}/video/`;
 
@@ -52,12 +53,15 @@ function fill(node, entry) {
   node.querySelector(".role").textContent = entry.employee_role || "–";
   node.querySelector(".workplace").textContent = entry.employee_workplace || "–";
   node.querySelector(".state").textContent = entry.state_label
-    + (entry.admitted_by ? ` (${entry.admitted_by})` : "");
+    + (entry.admitted_by ? ` (${entry.admitted_by})` : "")
+    + (entry.phone_fallback ? ` · ${root.dataset.tPhone}` : "");
   node.querySelector(".reason").textContent = entry.reason;
   node.querySelector(".offline").hidden = entry.connected;
   node.querySelector(".waited").dataset.since = entry.queued_at;
   node.querySelector(".queued-only").hidden = entry.state !== "queued";
   node.querySelector(".admitted-only").hidden = entry.state !== "admitted";
+  // Marked once: the button goes when the consultation went on by phone.
+  for (const form of node.querySelectorAll(".phone-fallback")) form.hidden = entry.phone_fallback;
   node.querySelector("[data-video-link]").href = videoUrl(entry.id);
   for (const form of node.querySelectorAll("form[data-action]")) {
     form.action = ACTION_URLS[form.dataset.action](entry.id);
@@ -128,7 +132,8 @@ const socket = new LiveSocket(root.dataset.socket, {
 window.klSocket = socket;
 
 async function submit(form) {
-  if (form.dataset.confirm === "clear" && !window.confirm(root.dataset.tConfirmClear)) return;
+  const confirmText = { clear: root.dataset.tConfirmClear, phone: root.dataset.tConfirmPhone };
+  if (form.dataset.confirm && !window.confirm(confirmText[form.dataset.confirm])) return;
   errorBox.hidden = true;
   const entryId = form.closest("li")?.dataset.id;
   try {

@@ -76,6 +76,19 @@ endForm?.addEventListener("submit", async (event) => {
   }
 });
 
+// "Fortsat over telefon" (doctor): recorded once; the call page stays until it is ended.
+const phoneForm = document.getElementById("phone-fallback");
+phoneForm?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await postForm(phoneForm);
+    phoneForm.hidden = true;
+    document.getElementById("phone-fallback-done").textContent = panel.dataset.tPhoneDone;
+  } catch (err) {
+    call.status(err.message, true);
+  }
+});
+
 document.getElementById("leave-call")?.addEventListener("click", () => {
   call.leave();
   showEnded();
