@@ -36,6 +36,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from kontaktlaege.accounts.signin_audit import client_address
 from kontaktlaege.audit.log import record
+from kontaktlaege.citizens import session as citizen_session
 
 from . import config, oiosaml, redirect_signature
 from .backend import FederatedBackend
@@ -212,9 +213,12 @@ class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
         otp_login(request, identity)
         request.session.cycle_key()
         saml_views._set_subject_id(request.saml_session, session_info["name_id"])  # type: ignore[attr-defined]
+        if user.is_citizen:
+            citizen_session.remember(request.session, self.decision.cpr, self.decision.name)
         record(
             "login",
             actor=user,
+            citizen_cpr=self.decision.cpr,
             detail={
                 "address": client_address(request),
                 "method": "saml",

@@ -70,6 +70,7 @@ def federation(world: World, settings, saml_keys: Path) -> Iterator[Federation]:
     metadata = idp.metadata_file()
     settings.SAML_EMPLOYEE_IDP_METADATA = [str(metadata)]
     settings.SAML_CLINIC_IDP_METADATA = [str(metadata)]
+    settings.SAML_CITIZEN_IDP_METADATA = [str(metadata)]
     settings.SAML_BASE_URL = "http://testserver"
     settings.SAML_ENTITY_ID = ""
     settings.SAML_KEY_FILE, settings.SAML_CERT_FILE = str(key), str(cert)
