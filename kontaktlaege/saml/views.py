@@ -17,7 +17,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
-    HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -375,5 +374,7 @@ def start_logout(request: HttpRequest) -> HttpResponse | None:
     state.sync()
     for info in result.values():
         if isinstance(info, tuple) and info[0] == saml2.BINDING_HTTP_REDIRECT:
-            return HttpResponseRedirect(get_location(info[1]))
+            # A page of ours that goes on to the provider: a redirect of the sign-out form's
+            # POST to another site is blocked by the pages' CSP (form-action 'self').
+            return render(request, "saml/logout.html", {"to": get_location(info[1])})
     return redirect("accounts:login")

@@ -18,7 +18,7 @@ from tests.consultations.test_sockets import WAIT, db, receive, run, socket
 from tests.support.personas import World
 from tests.support.saml_idp import citizen
 
-from .conftest import Federation
+from .conftest import Federation, provider_logout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,7 +83,7 @@ def test_signing_out_logs_out_at_the_provider_and_closes_the_citizens_pages(
     sent: list[str] = []
 
     def logout() -> None:
-        sent.append(client.post(reverse("accounts:logout"))["Location"])
+        sent.append(provider_logout(client.post(reverse("accounts:logout"))))
 
     _closes_on(logout, client, consultation)
     (location,) = sent
