@@ -112,7 +112,9 @@ def device_check(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.session[DEVICE_CHECK] = {"audio_only": request.POST.get("audio_only") == "1"}
         return redirect("citizens:reason")
-    return render(request, "video/device_check.html", {"clinic": ydernummer.clinic})
+    # The employee's device check, its tips addressed to the citizen themselves.
+    context = {"clinic": ydernummer.clinic, "for_self": True}
+    return render(request, "video/device_check.html", context)
 
 
 @verified_required(CITIZEN)

@@ -32,6 +32,8 @@ BACK_LINE = "33 91 82 73"
 def _ready(client: Client) -> str:
     """Through the start page and the device check; the reason form's draft token."""
     assert client.get(START).status_code == 200
+    # The employee's device check, addressed to the citizen themselves.
+    assert "Sørg for, at dit ansigt er tydeligt" in client.get(CHECK).content.decode()
     assert client.post(CHECK, {"audio_only": "0"})["Location"] == REASON
     page = client.get(REASON).content.decode()
     return page.split('name="draft_token" value="', 1)[1].split('"', 1)[0]
