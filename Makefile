@@ -42,7 +42,7 @@ xmlsec1:
 	@command -v xmlsec1 >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq xmlsec1 >/dev/null; }
-run: $(if $(SAML_EMPLOYEE_IDP_METADATA)$(SAML_CLINIC_IDP_METADATA),xmlsec1)
+run: $(if $(SAML_EMPLOYEE_IDP_METADATA)$(SAML_CLINIC_IDP_METADATA)$(SAML_CITIZEN_IDP_METADATA),xmlsec1)
 
 test: $(VENV)/.test-installed chromium coturn xmlsec1
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)

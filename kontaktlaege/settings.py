@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kontaktlaege.stats",
     "kontaktlaege.bookings",
     "kontaktlaege.administration",
+    "kontaktlaege.citizens",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,10 @@ SAML_EMPLOYEE_IDP_METADATA = [
 ]
 SAML_CLINIC_IDP_METADATA = [
     s for s in os.environ.get("SAML_CLINIC_IDP_METADATA", "").split(",") if s
+]
+# Citizens' own sign-in ("Borger selv"): NemLog-in with MitID.
+SAML_CITIZEN_IDP_METADATA = [
+    s for s in os.environ.get("SAML_CITIZEN_IDP_METADATA", "").split(",") if s
 ]
 SAML_METADATA_CERT = os.environ.get("SAML_METADATA_CERT", "")
 SAML_METADATA_REFRESH_SECONDS = envint("SAML_METADATA_REFRESH_SECONDS", 3600)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("sprog/", set_language, name="set_language"),
     path("konto/", include("kontaktlaege.accounts.urls")),
     path("saml/", include("kontaktlaege.saml.urls")),
+    path("borger/", include("kontaktlaege.citizens.urls")),
     path("", include("kontaktlaege.consultations.urls")),
     path("", include("kontaktlaege.video.urls")),
     path("", include("kontaktlaege.video.check_urls")),

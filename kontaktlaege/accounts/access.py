@@ -1,5 +1,6 @@
 """The one place that decides who may open a page: signed in, second factor verified,
-profile complete, and of the right kind."""
+profile complete, and of the right kind. Without kinds named: any staff kind, never a
+citizen (a citizen opens only the pages that name the kind)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -10,8 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+STAFF = ("employee", "clinic", "admin")
+
 
 def verified_required(*kinds: str) -> Callable[..., Any]:
+    kinds = kinds or STAFF
+
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -20,7 +25,7 @@ def verified_required(*kinds: str) -> Callable[..., Any]:
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             if not user.is_verified():  # type: ignore[union-attr,attr-defined]
                 return redirect("accounts:verify")
-            if kinds and user.kind not in kinds:  # type: ignore[union-attr]
+            if user.kind not in kinds:  # type: ignore[union-attr]
                 raise PermissionDenied
             if user.needs_profile and request.resolver_match.url_name != "profile":  # type: ignore[union-attr]
                 return redirect("accounts:profile")

@@ -1,4 +1,5 @@
-"""Who you are: a user is a municipal employee, clinic staff or an administrator."""
+"""Who you are: a user is a municipal employee, clinic staff, an administrator, or a citizen
+signed in with MitID to queue by themselves (no password here, no names or CPR stored)."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -11,6 +12,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         EMPLOYEE = "employee", _("Kommunal medarbejder")
         CLINIC = "clinic", _("Klinikpersonale")
         ADMIN = "admin", _("Administrator")
+        CITIZEN = "citizen", _("Borger")
 
     kind = models.CharField(_("brugertype"), max_length=10, choices=Kind.choices)
     municipality = models.ForeignKey(
@@ -55,11 +57,17 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         return self.kind == self.Kind.CLINIC
 
     @property
+    def is_citizen(self) -> bool:
+        return self.kind == self.Kind.CITIZEN
+
+    @property
     def needs_profile(self) -> bool:
         return self.is_employee and not (self.job_role and self.workplace)
 
     @property
     def display_name(self) -> str:
+        if self.is_citizen:  # the name is kept encrypted in the session only
+            return str(_("Borger"))
         return self.get_full_name() or self.username
 
 

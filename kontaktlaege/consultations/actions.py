@@ -142,6 +142,67 @@ def join_queue(
     return consultation
 
 
+def join_queue_by_citizen(
+    citizen: User,
+    *,
+    cpr: str,
+    name: str,
+    ydernummer: Ydernummer,
+    reason: str,
+    submit_token: str | None = None,
+) -> Consultation:
+    """A citizen signed in with MitID queues with their own doctor ("Borger selv"): no
+    consent declaration, they act for themselves. `submit_token` as in join_queue()."""
+    if not citizen.is_citizen:
+        raise PermissionError("citizens only")
+    clinic: Clinic = ydernummer.clinic
+    with transaction.atomic():
+        room = _lock_room(clinic.pk)
+        queued = queued_from(citizen, submit_token)
+        if queued is not None:
+            return queued
+        closed = closed_message(clinic, room)
+        if closed:
+            raise ActionError(closed)
+        now = timezone.now()
+        consultation = Consultation(
+            clinic=clinic,
+            ydernummer=ydernummer,
+            kind=Consultation.Kind.CITIZEN,
+            employee=citizen,  # the account that queued it: the citizen's own
+            citizen_name=name,
+            reason=reason,
+            submit_token=submit_token or None,
+            queued_at=now,
+            last_seen_at=now,
+            seq=1,
+        )
+        consultation.set_citizen_cpr(cpr)
+        _queue_once(room, consultation, citizen, _("Du står allerede i kø hos lægen."))
+    return consultation
+
+
+def _queue_once(room: WaitingRoom, consultation: Consultation, actor: User, waiting: str) -> None:
+    """Save a new entry for a citizen, unless the citizen is already waiting or in a call at
+    the clinic (`waiting` says so); audited, the room told."""
+    if Consultation.objects.filter(
+        clinic_id=consultation.clinic_id,
+        citizen_cpr_hash=consultation.citizen_cpr_hash,
+        state__in=[S.QUEUED, S.ADMITTED],
+    ).exists():
+        raise ActionError(waiting)
+    consultation.save()
+    record(
+        "consultation_queued",
+        actor=actor,
+        clinic=consultation.clinic_id,
+        consultation=consultation,
+        citizen_cpr_hash=consultation.citizen_cpr_hash,
+        detail={"kind": consultation.kind},
+    )
+    _bump_room(room, consultation)
+
+
 def invite_refusal(clinic: Clinic | None) -> str:
     """What a link that no longer works says, with the clinic's phone as plan B."""
     if clinic is None:
@@ -269,22 +330,7 @@ def add_passant(staff: User, cpr: str, reason: str) -> Consultation:
             seq=1,
         )
         consultation.set_citizen_cpr(cpr)
-        if Consultation.objects.filter(
-            clinic=clinic,
-            citizen_cpr_hash=consultation.citizen_cpr_hash,
-            state__in=[S.QUEUED, S.ADMITTED],
-        ).exists():
-            raise ActionError(_("Borgeren står allerede i kø hos lægen."))
-        consultation.save()
-        record(
-            "consultation_queued",
-            actor=staff,
-            clinic=clinic,
-            consultation=consultation,
-            citizen_cpr_hash=consultation.citizen_cpr_hash,
-            detail={"kind": consultation.kind},
-        )
-        _bump_room(room, consultation)
+        _queue_once(room, consultation, staff, _("Borgeren står allerede i kø hos lægen."))
     return consultation
 
 

@@ -80,9 +80,11 @@ def _form_errors(form: object) -> str:
 # --- employee -------------------------------------------------------------------------------
 
 
-@verified_required()
+@verified_required(*User.Kind.values)
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if user.is_citizen:
+        return redirect("citizens:start")
     if user.is_employee:
         return redirect("consultations:employee_start")
     if user.is_clinic_staff:

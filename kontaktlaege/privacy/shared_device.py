@@ -44,7 +44,7 @@ def citizen_mode_allows(path: str, consultation_id: int) -> bool:
 
 
 def idle_timeout(user: Any) -> int:
-    if getattr(user, "kind", "") == "employee":
+    if getattr(user, "kind", "") in ("employee", "citizen"):
         return int(settings.IDLE_TIMEOUT_SECONDS)
     return int(settings.STAFF_IDLE_TIMEOUT_SECONDS)
 
@@ -97,12 +97,13 @@ def count_calls_as_use(session: Any, user: Any, now: float | None = None) -> Non
         session[LAST_ACTIVITY] = used
 
 
-_CONSULTATION_PAGE = re.compile(r"^/konsultation/(\d+)/")
+# The employee's page of a consultation, and the citizen's own (kontaktlaege/citizens).
+_CONSULTATION_PAGE = re.compile(r"^/(?:borger/)?konsultation/(\d+)/")
 
 
 def waiting_in_queue(user: Any, path: str) -> bool:
-    """Whether the path is the page (or a form) of the employee's consultation that waits in
-    the queue."""
+    """Whether the path is the page (or a form) of the employee's (or citizen's) consultation
+    that waits in the queue."""
     from kontaktlaege.consultations.models import Consultation
 
     match = _CONSULTATION_PAGE.match(path)

@@ -62,7 +62,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/unlock.html", {"form": form, "consultation_id": mode})
 
 
-@verified_required()  # every kind is idle-locked
+@verified_required(*User.Kind.values)  # every kind is idle-locked
 def resume(request: HttpRequest) -> HttpResponse:
     if not request.session.get(sd.IDLE_LOCKED):
         return redirect("home")

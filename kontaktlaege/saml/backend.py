@@ -1,6 +1,7 @@
 """djangosaml2's backend for our accounts: the authorisation rule (rules.py) in
 is_authorized(), users keyed on (identity provider, persistent NameID) and provisioned at
-their first sign-in with name and municipality or clinic."""
+their first sign-in with name and municipality or clinic (a citizen: nothing but the
+identity; CPR and name travel encrypted in the session, kontaktlaege/citizens)."""
 
 import secrets
 from typing import Any
@@ -72,6 +73,9 @@ class FederatedBackend(Saml2Backend):
             "first_name": first(attributes, oiosaml.ATTR_FIRST_NAME)[:150],
             "last_name": first(attributes, oiosaml.ATTR_LAST_NAME)[:150],
         }
+        if decision.kind == User.Kind.CITIZEN:
+            # A citizen's name is personal data: not kept in clear text on the user.
+            names = {}
         place = {"municipality": decision.municipality, "clinic": decision.clinic}
         with transaction.atomic():
             identity = (

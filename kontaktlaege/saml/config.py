@@ -1,7 +1,8 @@
 """The service provider's pysaml2 configuration, built from settings (djangosaml2's
 SAML_CONFIG_LOADER). Identity providers come in purposes (employees through the municipal
-broker, clinic staff through the national eID); their metadata, from files or URLs, is loaded
-once per process and again after SAML_METADATA_REFRESH_SECONDS or when a file changes."""
+broker, clinic staff and citizens through the national eID); their metadata, from files or
+URLs, is loaded once per process and again after SAML_METADATA_REFRESH_SECONDS or when a
+file changes."""
 
 import logging
 import os
@@ -23,10 +24,12 @@ logger = logging.getLogger(__name__)
 
 EMPLOYEE = "medarbejder"
 CLINIC = "klinik"
+CITIZEN = "borger"
 # Purpose → (setting with its metadata sources, the login button's text).
 PURPOSES = {
     EMPLOYEE: ("SAML_EMPLOYEE_IDP_METADATA", _("Log ind med kommunens login")),
     CLINIC: ("SAML_CLINIC_IDP_METADATA", _("Log ind med MitID Erhverv")),
+    CITIZEN: ("SAML_CITIZEN_IDP_METADATA", _("Log ind med MitID")),
 }
 
 

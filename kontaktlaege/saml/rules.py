@@ -1,17 +1,20 @@
 """Who may sign in through which identity provider, decided from the assertion's attributes
 alone: the assurance level, and for employees the role in the privileges for their own
-municipality's CVR, for clinic staff a CVR an administrator mapped to a clinic."""
+municipality's CVR, for clinic staff a CVR an administrator mapped to a clinic, for citizens
+a valid CPR number."""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
+from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.models import Clinic, Municipality
 
 from . import oiosaml, privileges
-from .config import CLINIC, EMPLOYEE
+from .config import CITIZEN, CLINIC, EMPLOYEE
 from .models import Organisation
 
 
@@ -23,6 +26,7 @@ class Refusal(enum.StrEnum):
     MALFORMED_PRIVILEGES = "malformed_privileges"
     UNKNOWN_CLINIC = "unknown_clinic"
     WRONG_PROVIDER = "wrong_provider"
+    NO_CPR = "no_cpr"
     NO_IDENTIFIER = "no_identifier"
     INACTIVE = "inactive"
     UNAVAILABLE = "unavailable"
@@ -46,6 +50,9 @@ class Decision:
     refusal: Refusal | None = None
     cvr: str = ""
     loa: str = ""
+    # A citizen's CPR number (never audited or logged; the session keeps it encrypted).
+    cpr: str = field(default="", repr=False)
+    name: str = field(default="", repr=False)
 
 
 def first(attributes: dict[str, Any], name: str) -> str:
@@ -70,6 +77,18 @@ def decide(purpose: str, attributes: dict[str, Any], authn_class_refs: list[str]
     decision = Decision(cvr=cvr, loa=oiosaml.LEVELS[level] if level >= 0 else "")
     if level < oiosaml.level_of(settings.SAML_MIN_ASSURANCE):
         decision.refusal = Refusal.LOW_ASSURANCE
+        return decision
+    if purpose == CITIZEN:
+        try:
+            decision.cpr = cprlib.normalize(first(attributes, oiosaml.ATTR_CPR))
+        except ValidationError:
+            decision.refusal = Refusal.NO_CPR
+            return decision
+        names = (
+            first(attributes, oiosaml.ATTR_FIRST_NAME),
+            first(attributes, oiosaml.ATTR_LAST_NAME),
+        )
+        decision.kind, decision.name = "citizen", " ".join(n for n in names if n)[:200]
         return decision
     if not cvr:
         decision.refusal = Refusal.NO_ORGANISATION

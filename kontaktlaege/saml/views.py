@@ -17,7 +17,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
-    HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from kontaktlaege.accounts.signin_audit import client_address
 from kontaktlaege.audit.log import record
+from kontaktlaege.citizens import session as citizen_session
 
 from . import config, oiosaml, redirect_signature
 from .backend import FederatedBackend
@@ -212,9 +212,12 @@ class AssertionConsumer(EnabledOnly, saml_views.AssertionConsumerServiceView):
         otp_login(request, identity)
         request.session.cycle_key()
         saml_views._set_subject_id(request.saml_session, session_info["name_id"])  # type: ignore[attr-defined]
+        if user.is_citizen:
+            citizen_session.remember(request.session, self.decision.cpr, self.decision.name)
         record(
             "login",
             actor=user,
+            citizen_cpr=self.decision.cpr,
             detail={
                 "address": client_address(request),
                 "method": "saml",
@@ -371,5 +374,7 @@ def start_logout(request: HttpRequest) -> HttpResponse | None:
     state.sync()
     for info in result.values():
         if isinstance(info, tuple) and info[0] == saml2.BINDING_HTTP_REDIRECT:
-            return HttpResponseRedirect(get_location(info[1]))
+            # A page of ours that goes on to the provider: a redirect of the sign-out form's
+            # POST to another site is blocked by the pages' CSP (form-action 'self').
+            return render(request, "saml/logout.html", {"to": get_location(info[1])})
     return redirect("accounts:login")

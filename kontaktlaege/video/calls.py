@@ -48,6 +48,7 @@ def role_labels() -> dict[str, str]:
     return {
         "doctor": _("Læge"),
         "employee": _("Medarbejder"),
+        "citizen": _("Borger"),
         "guest": _("Pårørende/tolk"),
         "invited": _("Inviteret"),
     }
@@ -59,6 +60,8 @@ def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str]
     if user is not None:
         if user.is_employee and consultation.employee_id == user.pk:
             return "employee", user.display_name
+        if user.is_citizen and consultation.employee_id == user.pk:  # "Borger selv"
+            return "citizen", consultation.citizen_name
         if user.is_clinic_staff and consultation.clinic_id == user.clinic_id:
             return "doctor", user.display_name
         return None

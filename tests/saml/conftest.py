@@ -2,6 +2,7 @@
 settings pointing at the test identity provider's metadata) and a pysaml2 identity provider
 that trusts the product's served metadata. Copenhagen's CVR is mapped to the municipality."""
 
+import html
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ ADDRESS = "198.51.100.40"
 def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One directory of keys for the run: making RSA keys is the slow part."""
     return tmp_path_factory.mktemp("saml-keys")
+
+
+def provider_logout(response: HttpResponse) -> str:
+    """Where signing out sends the browser on: the provider's single logout, from our page
+    that leads there (a redirect of the sign-out form would break the CSP's form-action)."""
+    assert response.status_code == 200, response.status_code
+    text = response.content.decode()
+    link = text.split('id="logout-continue" href="', 1)[1].split('"', 1)[0]
+    assert f'content="0;url={link}"' in text  # the page goes on by itself
+    return html.unescape(link)
 
 
 @dataclass
@@ -70,6 +81,7 @@ def federation(world: World, settings, saml_keys: Path) -> Iterator[Federation]:
     metadata = idp.metadata_file()
     settings.SAML_EMPLOYEE_IDP_METADATA = [str(metadata)]
     settings.SAML_CLINIC_IDP_METADATA = [str(metadata)]
+    settings.SAML_CITIZEN_IDP_METADATA = [str(metadata)]
     settings.SAML_BASE_URL = "http://testserver"
     settings.SAML_ENTITY_ID = ""
     settings.SAML_KEY_FILE, settings.SAML_CERT_FILE = str(key), str(cert)

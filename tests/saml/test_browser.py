@@ -1,7 +1,8 @@
 """The core flow in real Chromium with a federated employee: sign-in at the municipal
 broker's page (the test identity provider, over HTTP on loopback), role and workplace at the
 first sign-in, a citizen's CPR and consent, the device check, the queue; the doctor admits and
-both see each other's video. Then the broker's single logout signs the employee out."""
+both see each other's video. Then the broker's single logout signs the employee out. And a
+citizen's own flow ("Borger selv") with MitID, to video on both sides and signing out."""
 
 import os
 import urllib.request
@@ -20,7 +21,7 @@ from tests.support import browser, server, signin
 from tests.support.axe import assert_accessible
 from tests.support.loopback import free_port
 from tests.support.personas import World
-from tests.support.saml_idp import Identity, IdentityProvider, make_keypair, serving
+from tests.support.saml_idp import Identity, IdentityProvider, citizen, make_keypair, serving
 from tests.video.test_call_browser import sees_and_hears
 
 from .conftest import CVR
@@ -43,6 +44,7 @@ def saml_site(
             "DATABASE_URL": server.database_url_of(connection.settings_dict),
             "LOG_LEVEL": "WARNING",
             "SAML_EMPLOYEE_IDP_METADATA": str(idp.metadata_file()),
+            "SAML_CITIZEN_IDP_METADATA": str(idp.metadata_file()),
             "SAML_BASE_URL": f"http://127.0.0.1:{port}",
             "SAML_KEY_FILE": str(key),
             "SAML_CERT_FILE": str(cert),
@@ -77,6 +79,24 @@ def server_url(saml_site: tuple[IdentityProvider, str]) -> str:
 def chromium(saml_site: Any) -> Iterator[Any]:
     with browser.chromium() as b:
         yield b
+
+
+def _waiting_room(chromium: Any, base: str, world: World) -> Any:
+    """The doctor (a local account with TOTP) at the waiting room: its one entry."""
+    doctor = chromium.new_context(
+        base_url=base, locale="da-DK", permissions=["camera", "microphone"]
+    ).new_page()
+    signin.sign_in(doctor, world.gp)
+    doctor.goto("/klinik/")
+    return doctor.locator("#entries > li")
+
+
+def _admit_and_see(doctor: Any, page: Any, pk: int) -> None:
+    """The doctor admits; both see and hear each other."""
+    doctor.click(f'li.entry[data-id="{pk}"] form[data-action="admit"] button')
+    doctor.wait_for_url(f"**/klinik/konsultation/{pk}/video/")
+    sees_and_hears(doctor, 1)
+    sees_and_hears(page, 1)
 
 
 def test_a_federated_employee_signs_in_queues_and_sees_the_doctor(
@@ -115,20 +135,12 @@ def test_a_federated_employee_signs_in_queues_and_sees_the_doctor(
     expect(page.locator("#queue-number")).to_have_text("1")
 
     # The doctor (a local account with TOTP) admits; both see and hear each other.
-    doctor = chromium.new_context(
-        base_url=base, locale="da-DK", permissions=["camera", "microphone"]
-    ).new_page()
-    signin.sign_in(doctor, world.gp)
-    doctor.goto("/klinik/")
-    entry = doctor.locator("#entries > li")
+    entry = _waiting_room(chromium, base, world)
     expect(entry.locator(".employee")).to_have_text("Lise Berg")
     expect(entry.locator(".role")).to_have_text("Hjemmesygeplejerske")
     c = Consultation.objects.get()
     assert c.employee == FederatedIdentity.objects.get(name_id=lise.name_id).user
-    doctor.click(f'li.entry[data-id="{c.pk}"] form[data-action="admit"] button')
-    doctor.wait_for_url(f"**/klinik/konsultation/{c.pk}/video/")
-    sees_and_hears(doctor, 1)
-    sees_and_hears(page, 1)
+    _admit_and_see(entry.page, page, c.pk)
 
     # Single logout from the broker (another tab of the same browser): signed out here.
     other_tab = context.new_page()
@@ -159,3 +171,48 @@ def test_an_employee_without_the_role_is_told_whom_to_ask(
     expect(page).to_have_url(f"{base}/konto/log-ind/?next=/")
     assert not FederatedIdentity.objects.exists()
     context.close()
+
+
+def test_a_citizen_signs_in_with_mitid_queues_and_sees_the_doctor(
+    world: World, saml_site: tuple[IdentityProvider, str], server_url: str, chromium: Any
+) -> None:
+    idp, base = saml_site
+    idp.next_identity = citizen(world.cpr, first_name="Inger", last_name="Jensen")
+    context = chromium.new_context(
+        base_url=base, locale="da-DK", permissions=["camera", "microphone"]
+    )
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("link", name="Log ind med MitID", exact=True).click()
+    expect(page.get_by_text("Inger Jensen")).to_be_visible()
+    page.get_by_role("button", name="Godkend login").click()
+
+    # The own doctor from the registry; no consent declaration: the citizen acts for themselves.
+    expect(page.get_by_role("heading", name="Videokonsultation med din læge")).to_be_visible()
+    expect(page.locator("#own-doctor")).to_contain_text("Lægehuset Nørrebro")
+    expect(page.get_by_text("Tro- og love-erklæring")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="Fortsæt til videokonsultation").click()
+    pass_device_check(page)
+    page.get_by_label("Hvad drejer konsultationen sig om?").fill("Ondt i halsen siden i går")
+    assert_accessible(page)
+    page.get_by_role("button", name="Start og stil i kø").click()
+    expect(page.locator("#queue-number")).to_have_text("1")
+    expect(page.locator("#connection")).to_have_text("Forbundet")
+    assert_accessible(page)
+
+    entry = _waiting_room(chromium, base, world)
+    expect(entry.locator(".kind")).to_have_text("Borger selv")
+    expect(entry.locator(".citizen")).to_have_text("Inger Jensen")
+    c = Consultation.objects.get()
+    assert c.kind == Consultation.Kind.CITIZEN and not c.consent_given
+    _admit_and_see(entry.page, page, c.pk)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Afslut konsultation").click()
+    expect(page.get_by_text("Konsultationen er afsluttet.")).to_be_visible()
+    # "Log ud": signed out here, then on to the provider's single logout and back.
+    page.get_by_role("button", name="Log ud").click()
+    expect(page).to_have_url(f"{base}/konto/log-ind/")
+    page.goto("/borger/")
+    expect(page).to_have_url(f"{base}/konto/log-ind/?next=/borger/")

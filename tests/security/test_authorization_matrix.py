@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kontaktlaege.consultations.models import Consultation
 from tests.correspondence.helpers import delivered_thread
+from tests.support.citizens import citizen_client, make_citizen
 from tests.support.signin import verified_client
 
 ROLES = [
@@ -26,6 +27,7 @@ ROLES = [
     "clinic",
     "foreign_clinic",
     "admin",
+    "citizen",  # signed in with MitID ("Borger selv")
 ]
 EMPLOYEES = {"employee", "foreign_employee"}
 CLINICS = {"clinic", "foreign_clinic"}
@@ -50,6 +52,7 @@ def everyone(outcome: str) -> dict[str, str]:
 
 POST_ONLY = everyone("not_allowed")
 ADMINS = {"admin"}
+CITIZENS = {"citizen"}
 
 # name → {method → {role → outcome}}, or name → {"mine"/"theirs" → {method → {role →
 # outcome}}} for URLs that carry an object id.
@@ -69,21 +72,24 @@ TABLE: dict[str, dict] = {
         )
     },
     "saml:login": {"mine": SAML_OFF, "theirs": SAML_OFF},  # <purpose>: filled with an id
+    # A citizen's start page is their own flow's.
     "home": {
-        "GET": verified(EMPLOYEES | CLINICS | ADMINS),
-        "POST": verified(EMPLOYEES | CLINICS | ADMINS),
+        "GET": verified(EMPLOYEES | CLINICS | ADMINS | CITIZENS),
+        "POST": verified(EMPLOYEES | CLINICS | ADMINS | CITIZENS),
     },
     "healthz": {"GET": everyone("ok"), "POST": everyone("ok")},
     "set_language": {"GET": everyone("ok"), "POST": everyone("ok")},
     "accounts:login": {"GET": everyone("ok"), "POST": everyone("ok")},
+    # A citizen has no authenticator (MitID was the second factor): sent on to enrolment,
+    # which asks for an activation code (a citizen has none).
     "accounts:verify": {
-        "GET": {**everyone("ok"), "anon": "login"},
-        "POST": {**everyone("ok"), "anon": "login"},
+        "GET": {**everyone("ok"), "anon": "login", "citizen": "verify"},
+        "POST": {**everyone("ok"), "anon": "login", "citizen": "verify"},
     },
-    # Everyone here has a confirmed device: enrolment sends them to the code step.
+    # Everyone else here has a confirmed device: enrolment sends them to the code step.
     "accounts:enroll": {
-        "GET": {**everyone("verify"), "anon": "login"},
-        "POST": {**everyone("verify"), "anon": "login"},
+        "GET": {**everyone("verify"), "anon": "login", "citizen": "ok"},
+        "POST": {**everyone("verify"), "anon": "login", "citizen": "ok"},
     },
     "accounts:profile": {
         "GET": verified(EMPLOYEES | CLINICS | ADMINS),
@@ -109,8 +115,8 @@ TABLE: dict[str, dict] = {
     "privacy:unlock": {"GET": verified(EMPLOYEES), "POST": verified(EMPLOYEES)},
     # Every role's idle lock (clinic staff and administrators too) is lifted here.
     "privacy:resume": {
-        "GET": verified(EMPLOYEES | CLINICS | ADMINS),
-        "POST": verified(EMPLOYEES | CLINICS | ADMINS),
+        "GET": verified(EMPLOYEES | CLINICS | ADMINS | CITIZENS),
+        "POST": verified(EMPLOYEES | CLINICS | ADMINS | CITIZENS),
     },
     # A page to read (its own clinic's messages only); nothing is posted to it.
     "outbox:outbox": {"GET": verified(CLINICS), "POST": everyone("not_allowed")},
@@ -134,6 +140,10 @@ TABLE: dict[str, dict] = {
     "bookings:day": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
     "bookings:week": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
     "bookings:new": {"GET": verified(CLINICS), "POST": verified(CLINICS)},
+    # The citizen's own flow (kontaktlaege/citizens): citizens only.
+    "citizens:start": {"GET": verified(CITIZENS), "POST": verified(CITIZENS)},
+    "citizens:device_check": {"GET": verified(CITIZENS), "POST": verified(CITIZENS)},
+    "citizens:reason": {"GET": verified(CITIZENS), "POST": verified(CITIZENS)},
 }
 
 
@@ -156,6 +166,17 @@ C = ("clinic", "foreign_clinic")
 TABLE.update(
     {
         "consultations:consultation": per_object("GET", "POST", EMPLOYEES, *E),
+        # Both consultations are employees': no citizen's own (tests/citizens/ tries those).
+        **{
+            f"citizens:{name}": {
+                v: {
+                    "GET": POST_ONLY if name != "consultation" else verified(CITIZENS, own=set()),
+                    "POST": verified(CITIZENS, own=set()),
+                }
+                for v in ("mine", "theirs")
+            }
+            for name in ("consultation", "cancel", "end")
+        },
         "consultations:cancel": per_object(None, "POST", EMPLOYEES, *E),
         "consultations:employee_end": per_object(None, "POST", EMPLOYEES, *E),
         "consultations:employee_phone": per_object(None, "POST", EMPLOYEES, *E),
@@ -320,7 +341,9 @@ def client_for(role: str, world, scene) -> Client:  # type: ignore[no-untyped-de
         "clinic": world.gp,
         "foreign_clinic": world.other_gp,
         "admin": scene.admin,
-    }[role]
+    }.get(role)
+    if user is None:  # the citizen: no password, a MitID identity
+        return citizen_client(make_citizen(), world.cpr)
     return verified_client(user)
 
 

@@ -81,6 +81,8 @@ class Identity:
     grants: dict[str, list[str]] | None = None
     # The privileges attribute as sent, when a test wants it broken.
     privileges_value: str | None = None
+    # A citizen's CPR number (NemLog-in with MitID sends it); none sent when empty.
+    cpr: str = ""
 
     def attributes(self) -> dict[str, list[str]]:
         grants = {privileges.CVR_SCOPE + self.cvr: [ROLE]} if self.grants is None else self.grants
@@ -96,7 +98,16 @@ class Identity:
         }
         if value:
             found[oiosaml.ATTR_PRIVILEGES] = [value]
-        return found
+        if self.cpr:
+            found[oiosaml.ATTR_CPR] = [self.cpr]
+        return {k: v for k, v in found.items() if v != [""]}
+
+
+def citizen(
+    cpr: str, first_name: str = "Inger", last_name: str = "Jensen", **more: Any
+) -> Identity:
+    """A private person at NemLog-in (MitID): CPR and name, no organisation, no privileges."""
+    return Identity(first_name=first_name, last_name=last_name, cvr="", grants={}, cpr=cpr, **more)
 
 
 @contextmanager

@@ -19,11 +19,20 @@ const MAX_BACKOFF_MS = 3000;
 // in another tab, the idle lock, a password change): the page must not go on showing people.
 const SESSION_ENDED = 4001;
 
+// A form sent by navigation (not by a page script): its navigation is under way, e.g. "Log
+// ud" going on to the identity provider's single logout, and a reload would cut it short.
+let leaving = false;
+document.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented) leaving = true;
+});
+
 // Hide what the page shows and load it again: the server answers with the sign-in or lock
-// page. Not more than once in 10 s, should the server still let the page in.
+// page. Not more than once in 10 s, should the server still let the page in; while a form's
+// navigation is under way, only if the page is still here after it.
 function sessionEnded() {
   const key = "kl-session-ended-reload";
-  const wait = Math.max(0, 10000 - (Date.now() - (Number(sessionStorage.getItem(key)) || 0)));
+  const since = Date.now() - (Number(sessionStorage.getItem(key)) || 0);
+  const wait = Math.max(leaving ? 5000 : 0, 10000 - since);
   document.body.hidden = true;
   setTimeout(() => {
     sessionStorage.setItem(key, String(Date.now()));

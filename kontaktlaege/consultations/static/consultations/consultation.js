@@ -16,11 +16,7 @@ function render(data) {
   document.getElementById("room-closed").hidden = !data.room_closed;
   document.getElementById("reject-message").textContent = data.reject_message || "";
   document.getElementById("notice").textContent = data.notice || "";
-  document.getElementById("phone-fallback-form").hidden =
-    data.phone_fallback || !["queued", "admitted"].includes(data.state);
-  const phoneDone = data.phone_fallback ? root.dataset.tPhoneDone : "";
-  const done = document.getElementById("phone-fallback-done");
-  if (done.textContent !== phoneDone) done.textContent = phoneDone;
+  renderPhoneFallback(data);
   // Only new messages are added: the list is a live region, and what is re-added is re-read.
   const list = document.getElementById("doctor-messages");
   const shown = [...list.children].map((li) => li.textContent);
@@ -34,6 +30,16 @@ function render(data) {
   }
   document.title = data.state === "queued" && data.position
     ? `(${data.position}) ${baseTitle}` : baseTitle;
+}
+
+// Only the employee's page offers "Vi fortsatte over telefon".
+function renderPhoneFallback(data) {
+  const form = document.getElementById("phone-fallback-form");
+  if (!form) return;
+  form.hidden = data.phone_fallback || !["queued", "admitted"].includes(data.state);
+  const phoneDone = data.phone_fallback ? root.dataset.tPhoneDone : "";
+  const done = document.getElementById("phone-fallback-done");
+  if (done.textContent !== phoneDone) done.textContent = phoneDone;
 }
 
 const socket = new LiveSocket(root.dataset.socket, {
