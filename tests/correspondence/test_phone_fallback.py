@@ -1,6 +1,6 @@
 """A consultation that continued by phone ("Fortsat over telefon"), even one the doctor took
 by phone straight from the queue and never admitted: the clinic can write its note, and the
-note's message and the summary for the care record say it went on by phone."""
+note's pages, its message and the summary for the care record say it went on by phone."""
 
 import json
 from datetime import timedelta
@@ -53,10 +53,20 @@ def test_the_clinics_recent_list_has_phone_ones_ordered_by_their_end(world) -> N
 def test_the_note_about_a_phone_consultation_says_so_and_validates(
     world, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
-    phone = by_phone(world)
+    phone, video = by_phone(world), called(world)
+    gp = verified_client(world.gp)
+    assert (
+        "Fortsat over telefon" in gp.get(f"/klinik/konsultation/{phone.pk}/notat/").content.decode()
+    )
+    assert (
+        "Fortsat over telefon"
+        not in gp.get(f"/klinik/konsultation/{video.pk}/notat/").content.decode()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         note = actions.send_note(world.gp, phone.pk, NOTE)
-        video_note = actions.send_note(world.gp, called(world).pk, NOTE)
+        video_note = actions.send_note(world.gp, video.pk, NOTE)
+    thread = verified_client(world.carer2).get(f"/kommune/indbakke/{phone.pk}/").content.decode()
+    assert "Fortsat over telefon" in thread and "Talt med borgeren" in thread
     assert validator.validate(note.bundle) == []
     assert _topic(note.bundle) == fhir.TOPIC_BY_PHONE
     assert _topic(video_note.bundle) == fhir.TOPIC
