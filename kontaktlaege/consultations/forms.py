@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kontaktlaege import weekly_hours
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.directory.models import Ydernummer
 
@@ -118,15 +119,11 @@ class CloseForm(forms.Form):
     clear_queue = forms.BooleanField(required=False)
 
 
-class OpeningWindowForm(forms.ModelForm):
-    class Meta:
+class OpeningWindowForm(weekly_hours.WeeklyHoursForm):
+    class Meta(weekly_hours.WeeklyHoursForm.Meta):
         model = OpeningWindow
-        fields = ["weekday", "start", "end"]
-        widgets = {
-            "start": forms.TimeInput(attrs={"type": "time"}),
-            "end": forms.TimeInput(attrs={"type": "time"}),
-        }
 
+    # The window's constraint has no message of its own (doctorinfo's has); say it here.
     def clean(self) -> dict:
         data = super().clean() or {}
         if data.get("start") and data.get("end") and data["start"] >= data["end"]:
@@ -134,6 +131,4 @@ class OpeningWindowForm(forms.ModelForm):
         return data
 
 
-OpeningWindowFormSet = forms.formset_factory(
-    OpeningWindowForm, extra=2, can_delete=True, max_num=21, validate_max=True
-)
+OpeningWindowFormSet = weekly_hours.formset(OpeningWindowForm)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kontaktlaege import weekly_hours
 from kontaktlaege.directory import cpr as cprlib
 from kontaktlaege.privacy.fields import EncryptedTextField
 
@@ -48,17 +49,10 @@ class WaitingRoom(models.Model):
 class OpeningWindow(models.Model):
     """A weekly "åben videokonsultation" window."""
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, _("Mandag")
-        TUESDAY = 1, _("Tirsdag")
-        WEDNESDAY = 2, _("Onsdag")
-        THURSDAY = 3, _("Torsdag")
-        FRIDAY = 4, _("Fredag")
-        SATURDAY = 5, _("Lørdag")
-        SUNDAY = 6, _("Søndag")
+    Weekday = weekly_hours.Weekday  # the one list, shared with the clinic's own hours
 
     waiting_room = models.ForeignKey(WaitingRoom, on_delete=models.CASCADE, related_name="windows")
-    weekday = models.IntegerField(_("ugedag"), choices=Weekday.choices)
+    weekday = models.IntegerField(_("ugedag"), choices=weekly_hours.Weekday.choices)
     start = models.TimeField(_("fra"))
     end = models.TimeField(_("til"))
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kontaktlaege import weekly_hours
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.administration.rollout import clinic_outside_pilot
@@ -382,15 +383,10 @@ def set_mode(request: HttpRequest) -> HttpResponse:
 @verified_required(CLINIC)
 def schedule(request: HttpRequest) -> HttpResponse:
     room, _created = WaitingRoom.objects.get_or_create(clinic=_user(request).clinic)
-    initial = [{"weekday": w.weekday, "start": w.start, "end": w.end} for w in room.windows.all()]
+    initial = weekly_hours.initial(room.windows.all())
     formset = OpeningWindowFormSet(request.POST or None, initial=initial)
     if request.method == "POST" and formset.is_valid():
-        windows = [
-            (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        actions.set_schedule(_user(request), windows)
+        actions.set_schedule(_user(request), weekly_hours.rows(formset))
         messages.success(request, _("Åbningstiderne er gemt."))
         return redirect("consultations:waiting_room")
     return render(request, "consultations/schedule.html", {"formset": formset, "room": room})

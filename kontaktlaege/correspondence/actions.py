@@ -77,6 +77,7 @@ def _create(
         patient_name=consultation.citizen_name,
         text=text,
         reply_to=fhir.Reply(str(in_reply_to.message_id)) if in_reply_to else None,
+        topic=fhir.TOPIC_BY_PHONE if consultation.phone_fallback_at else fhir.TOPIC,
     )
     problems = validator.problems(fhir.as_dict(bundle))
     if problems:  # our own builder's mistake: never send a message MedCom would refuse

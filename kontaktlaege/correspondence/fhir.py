@@ -41,7 +41,9 @@ EAN_SYSTEM = "https://www.gs1.org/gln"
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 SOR_ENDPOINT = "https://sor2.sum.dsdn.dk/#id="
 FULL_URL = f"{BASE}/"
+# The message's subject, in Danish whatever the sender's language (MedCom is Danish).
 TOPIC = "Notat fra videokonsultation (Kontakt Læge)"
+TOPIC_BY_PHONE = "Notat fra videokonsultation, fortsat over telefon (Kontakt Læge)"
 
 # Job titles as the product's users write them → MedCom's (SKS) practitioner role codes.
 ROLE_CODES = {
@@ -124,6 +126,7 @@ def build(
     patient_name: str,
     text: str,
     reply_to: Reply | None = None,
+    topic: str = TOPIC,
 ) -> Bundle:
     """One CareCommunication message; `message_id` is the MessageHeader's id (a UUID)."""
     ids = {k: str(uuid.uuid4()) for k in ("comm", "patient", "sender", "receiver", "pr", "p")}
@@ -160,7 +163,7 @@ def build(
         "status": "unknown",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "other"}]}],
         "subject": _ref("Patient", ids["patient"]),
-        "topic": {"text": TOPIC},
+        "topic": {"text": topic},
         "payload": [
             {
                 "extension": [

@@ -20,8 +20,28 @@ def _when(value: object) -> str:
     return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else "–"  # type: ignore[arg-type]
 
 
+def _started(consultation: Consultation) -> str:
+    """The video start; a consultation the doctor took by phone from the queue started then."""
+    if consultation.admitted_at or not consultation.phone_fallback_at:
+        return _when(consultation.admitted_at)
+    return _("%(when)s, over telefon") % {"when": _when(consultation.phone_fallback_at)}
+
+
+def _doctor(consultation: Consultation) -> str:
+    """Who admitted it; for one taken by phone from the queue, the clinic's staff who did."""
+    by_phone = consultation.phone_fallback_by
+    if consultation.admitted_by:
+        return consultation.admitted_by.display_name
+    if by_phone and by_phone.is_clinic_staff and by_phone.clinic_id == consultation.clinic_id:
+        return by_phone.display_name
+    return ""
+
+
 def rows(consultation: Consultation) -> list[tuple[str, str]]:
-    doctor = consultation.admitted_by.display_name if consultation.admitted_by else ""
+    doctor = _doctor(consultation)
+    phone = []
+    if consultation.phone_fallback_at:
+        phone = [(_("Fortsat over telefon"), _when(consultation.phone_fallback_at))]
     return [
         (_("Borger"), consultation.citizen_name or _("(uden borger)")),
         (_("CPR-nummer"), consultation.citizen_cpr if consultation.citizen_cpr_encrypted else "–"),
@@ -30,7 +50,8 @@ def rows(consultation: Consultation) -> list[tuple[str, str]]:
         (_("Lægepraksis"), consultation.clinic.name),
         (_("Læge"), doctor or "–"),
         (_("Stillet i kø"), _when(consultation.queued_at)),
-        (_("Startet"), _when(consultation.admitted_at)),
+        (_("Startet"), _started(consultation)),
+        *phone,
         (_("Afsluttet"), _when(consultation.ended_at)),
         (_("Hvad drejer konsultationen sig om"), consultation.reason),
         (_("Udfald"), str(consultation.get_state_display())),

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -111,16 +112,19 @@ def clinic_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("side"))
-    # The clinic's latest consultations a note can be written about, newest first.
+    # The clinic's latest consultations a note can be written about: the running ones first,
+    # then by the time they ended (one taken by phone from the queue was never admitted).
+    since = timezone.now() - RECENT
     recent = (
         Consultation.objects.filter(
+            Q(admitted_at__gte=since) | Q(ended_at__gte=since),
             clinic_id=user.clinic_id or 0,
             state__in=actions.NOTE_STATES,
             municipality__isnull=False,
-            admitted_at__gte=timezone.now() - RECENT,
         )
+        .annotate(at=Coalesce("ended_at", "admitted_at"))
         .select_related("municipality")
-        .order_by("-admitted_at")[:RECENT_COUNT]
+        .order_by(F("ended_at").desc(nulls_first=True), "-admitted_at", "-pk")[:RECENT_COUNT]
     )
     return render(request, "correspondence/clinic_list.html", {"page": page, "recent": recent})
 
@@ -202,7 +206,10 @@ def _summary_consultation(request: HttpRequest, pk: int) -> Consultation:
     """The employee's own consultation, or one whose note reached their municipality."""
     user = _user(request)
     consultation = get_object_or_404(
-        Consultation.objects.select_related("clinic", "municipality", "admitted_by"), pk=pk
+        Consultation.objects.select_related(
+            "clinic", "municipality", "admitted_by", "phone_fallback_by"
+        ),
+        pk=pk,
     )
     if consultation.employee_id == user.pk:
         return consultation

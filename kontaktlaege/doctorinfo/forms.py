@@ -1,22 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kontaktlaege import weekly_hours
+
 from .models import Absence, OpeningHours
 
 
-class OpeningHoursForm(forms.ModelForm):
-    class Meta:
+class OpeningHoursForm(weekly_hours.WeeklyHoursForm):
+    """The model's constraint says why a row ending before it starts is refused."""
+
+    class Meta(weekly_hours.WeeklyHoursForm.Meta):
         model = OpeningHours
-        fields = ["weekday", "start", "end"]
-        widgets = {
-            "start": forms.TimeInput(attrs={"type": "time"}),
-            "end": forms.TimeInput(attrs={"type": "time"}),
-        }
 
 
-OpeningHoursFormSet = forms.formset_factory(
-    OpeningHoursForm, extra=2, can_delete=True, max_num=21, validate_max=True
-)
+OpeningHoursFormSet = weekly_hours.formset(OpeningHoursForm)
 
 
 class DetailsForm(forms.Form):

@@ -7,16 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kontaktlaege.directory.models import Municipality, Ydernummer
-
-WEEKDAYS = [
-    (0, _("Mandag")),
-    (1, _("Tirsdag")),
-    (2, _("Onsdag")),
-    (3, _("Torsdag")),
-    (4, _("Fredag")),
-    (5, _("Lørdag")),
-    (6, _("Søndag")),
-]
+from kontaktlaege.weekly_hours import Weekday
 
 
 class DoctorInfo(models.Model):
@@ -45,7 +36,7 @@ class OpeningHours(models.Model):
     ydernummer = models.ForeignKey(
         Ydernummer, on_delete=models.CASCADE, related_name="opening_hours"
     )
-    weekday = models.IntegerField(_("ugedag"), choices=WEEKDAYS)
+    weekday = models.IntegerField(_("ugedag"), choices=Weekday.choices)
     start = models.TimeField(_("fra"))
     end = models.TimeField(_("til"))
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kontaktlaege import weekly_hours
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.consultations.models import WaitingRoom
@@ -51,7 +52,7 @@ def clinic_page(request: HttpRequest) -> HttpResponse:
         ydernummer = ydernumre[0]
     info = DoctorInfo.objects.filter(ydernummer=ydernummer).first()
     hours = OpeningHours.objects.filter(ydernummer=ydernummer)
-    initial_hours = [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in hours]
+    initial_hours = weekly_hours.initial(hours)
     details_initial = {
         "back_line_phone": info.back_line_phone if info else "",
         "closed_on_optional": info.closed_on_optional_holidays if info else True,
@@ -100,12 +101,7 @@ def _apply(
     """Run the posted change; the success message, or "" when the input was not valid."""
     action = post.get("action", "")
     if action == "hours" and hours_form.is_valid():
-        rows = [
-            (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
-            for f in hours_form.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        actions.set_opening_hours(staff, ydernummer, rows)
+        actions.set_opening_hours(staff, ydernummer, weekly_hours.rows(hours_form))
         return _("Åbningstiderne er gemt.")
     if action == "details" and details_form.is_valid():
         actions.set_details(

@@ -1,4 +1,5 @@
-"""A consultation with a citizen, called by the Copenhagen carer and taken by the GP."""
+"""Consultations with a citizen, called by the Copenhagen carer and taken by the GP (over
+video, or by phone from the queue), and a delivered thread about one."""
 
 from kontaktlaege.consultations import actions as consultations
 from kontaktlaege.consultations.models import Consultation
@@ -10,6 +11,14 @@ def called(world, *, end: bool = True) -> Consultation:  # type: ignore[no-untyp
     consultations.admit(world.gp, consultation.pk)
     if end:
         consultations.end(world.gp, consultation.pk)
+    consultation.refresh_from_db()
+    return consultation
+
+
+def by_phone(world, *, second: bool = False) -> Consultation:  # type: ignore[no-untyped-def]
+    """A consultation the GP took by phone straight from the queue: ended, never admitted."""
+    consultation = join_on_behalf(world, second=second)
+    consultations.continue_by_phone(world.gp, consultation.pk)
     consultation.refresh_from_db()
     return consultation
 
