@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kontaktlaege.accounts import activation
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
-from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Ydernummer
+from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Region, Ydernummer
 
 from . import scope
 from .models import MunicipalitySetup, Placement, Unit
@@ -43,15 +43,21 @@ def create_account(
     email: str,
     password: str,
     unit: Unit | None = None,
+    region: Region | None = None,
 ) -> tuple[User, str]:
-    """A local account in the administrator's scope (an employee of the municipality, or
-    staff of the clinic), and its one-time activation code for the second factor."""
-    if not (scope.is_municipality_admin(admin) or scope.is_clinic_lead(admin)):
+    """A local account in the administrator's scope (an employee of the municipality, staff
+    of the clinic, or a region's administrator), and its one-time activation code."""
+    national = scope.is_national_admin(admin)
+    if not (scope.is_municipality_admin(admin) or scope.is_clinic_lead(admin) or national):
         raise ActionError(_("Du kan ikke oprette brugere."))
+    if national and region is None:
+        raise ActionError(_("Vælg regionen, som administratoren skal se statistik for."))
     if User.objects.filter(username__iexact=username).exists():
         raise ActionError(_("Brugernavnet er allerede i brug."))
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-    if scope.is_clinic_lead(admin):
+    if national and region is not None:
+        user.kind, user.region = User.Kind.ADMIN, region
+    elif scope.is_clinic_lead(admin):
         user.kind, user.clinic_id = User.Kind.CLINIC, admin.clinic_id
     else:
         user.kind, user.municipality_id = User.Kind.EMPLOYEE, admin.municipality_id
