@@ -14,6 +14,7 @@ from kontaktlaege.accounts import activation
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Region, Ydernummer
+from kontaktlaege.stats import rollup
 
 from . import scope
 from .models import MunicipalitySetup, Placement, Unit
@@ -112,6 +113,9 @@ def place(admin: User, user_pk: int, unit: Unit | None) -> None:
         raise ActionError(_("Kun kommunens administrator kan ændre enheder."))
     with transaction.atomic():
         user = _managed(admin, user_pk)
+        # The statistics count a call under the unit the employee had: rows for the calls
+        # finished so far are written now, before the move.
+        rollup.refresh()
         if unit is None:
             Placement.objects.filter(user=user).delete()
         elif unit.municipality_id != scope.municipality_id(admin):

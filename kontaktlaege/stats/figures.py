@@ -124,6 +124,7 @@ class Breakdown:
     column: str
     label: Callable[[Any], str]
     link: Callable[[Any], str | None] = lambda _value: None
+    table: str = "breakdown"  # the table's key (the page's anchors)
 
 
 Parts = Sequence[QuerySet[ConsultationFact]]
@@ -142,7 +143,7 @@ def _counts(parts: Parts, *fields: str) -> list[tuple[Any, ...]]:
 def tables(
     facts: Parts,
     months: list[int],
-    breakdown: Breakdown | None = None,
+    breakdowns: Sequence[Breakdown] = (),
     lead: str = "region_id",
 ) -> list[Table]:
     """Every table of a page, for `facts` already limited to the page's scope and filters
@@ -151,17 +152,16 @@ def tables(
     the whole country), summed away here, so the queries match the covering indexes."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     outcomes_by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    per_child: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_child = [defaultdict(lambda: defaultdict(int)) for _b in breakdowns]
     fields = [lead, "month", "kind", "outcome"]
-    child = breakdown.key if breakdown is not None else None
-    if child is not None and child != lead:
-        fields.append(child)
+    fields += [b.key for b in breakdowns if b.key not in fields]
+    at = [fields.index(b.key) for b in breakdowns]
     for row in _counts(facts, *fields):
         _lead, month, kind, outcome, n = row[:4] + row[-1:]
         by_month[month][kind] += n
         outcomes_by_month[month][outcome] += n
-        if child is not None:
-            per_child[row[fields.index(child)]][outcome] += n
+        for per, i in zip(per_child, at, strict=True):
+            per[row[i]][outcome] += n
     labels = [month_label(m) for m in months]
     month_col = _("Måned")
     total_col = _("I alt")
@@ -199,8 +199,7 @@ def tables(
         _times(facts, lead),
         *_busiest(facts, lead),
     ]
-    if breakdown is not None:
-        result.append(_breakdown(per_child, breakdown))
+    result += [_breakdown(per, b) for per, b in zip(per_child, breakdowns, strict=True)]
     return result
 
 
@@ -273,7 +272,7 @@ def _breakdown(per: dict[Any, dict[str, int]], breakdown: Breakdown) -> Table:
         *[outcome_label(o) for o in OUTCOME_ORDER],
         _("Andel gennemført"),
     ]
-    return Table("breakdown", breakdown.title, columns, rows, None, links)
+    return Table(breakdown.table, breakdown.title, columns, rows, None, links)
 
 
 def flat(tables_: Iterable[Table]) -> Iterator[list[Any]]:

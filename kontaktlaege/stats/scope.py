@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.models import Unit
 from kontaktlaege.administration.scope import is_national_admin, is_region_admin
 from kontaktlaege.directory.models import Clinic, Municipality, Region
 
@@ -103,36 +104,68 @@ class Scope:
             return [facts]
         return [facts.filter(region_id=pk) for pk in Region.objects.values_list("pk", flat=True)]
 
-    def breakdown(self, viewer: User | None) -> Breakdown | None:
+    def breakdowns(self, viewer: User | None) -> list[Breakdown]:
         """The level below, with links only where the viewer may follow them (none without
         a viewer: the XLSX report)."""
         follow = viewer is not None and oversees(viewer, self.obj)
         if self.level == NATIONAL:
             regions = dict(Region.objects.values_list("pk", "name"))
-            return Breakdown(
-                "region_id",
-                _("Regioner"),
-                _("Region"),
-                lambda pk: regions.get(pk, "?"),
-                lambda pk: reverse("stats:region", args=[pk]) if follow else None,
-            )
+            return [
+                Breakdown(
+                    "region_id",
+                    _("Regioner"),
+                    _("Region"),
+                    lambda pk: regions.get(pk, "?"),
+                    lambda pk: reverse("stats:region", args=[pk]) if follow else None,
+                )
+            ]
         if self.level == REGION:
             names = dict(Municipality.objects.filter(region=self.obj).values_list("pk", "name"))
-            return Breakdown(
-                "municipality_id",
-                _("Kommuner"),
-                _("Kommune"),
-                lambda pk: names.get(pk, "?"),
-                lambda pk: reverse("stats:municipality", args=[pk]) if follow else None,
-            )
+            return [
+                Breakdown(
+                    "municipality_id",
+                    _("Kommuner"),
+                    _("Kommune"),
+                    lambda pk: names.get(pk, "?"),
+                    lambda pk: reverse("stats:municipality", args=[pk]) if follow else None,
+                )
+            ]
         if self.level == MUNICIPALITY:
-            return Breakdown(
+            return self._municipality_breakdowns()
+        return []
+
+    def _municipality_breakdowns(self) -> list[Breakdown]:
+        """Departments and units (as the municipality placed the employee when the row was
+        written) and the workplace the employee gave themselves."""
+        departments = dict(Unit.Department.choices)
+        units = {
+            pk: f"{name} ({departments.get(dept, dept)})"
+            for pk, name, dept in Unit.objects.filter(municipality=self.obj).values_list(
+                "pk", "name", "department"
+            )
+        }
+        return [
+            Breakdown(
+                "department",
+                _("Forvaltninger"),
+                _("Forvaltning"),
+                lambda key: str(departments.get(key, "")) or _("Uden enhed (fx borger selv)"),
+                table="departments",
+            ),
+            Breakdown(
+                "unit_id",
+                _("Enheder"),
+                _("Enhed"),
+                lambda pk: units.get(pk) or _("Uden enhed (fx borger selv)"),
+                table="units",
+            ),
+            Breakdown(
                 "workplace",
-                _("Arbejdssteder (afdeling eller enhed)"),
+                _("Arbejdssteder (som medarbejderen selv har angivet)"),
                 _("Arbejdssted"),
                 lambda name: name or _("Uden arbejdssted (fx borger selv)"),
-            )
-        return None
+            ),
+        ]
 
 
 def scope_for(user: User, level: str, pk: int | None) -> Scope:

@@ -49,7 +49,7 @@ def _page(request: HttpRequest, level: str, pk: int | None = None) -> HttpRespon
     if kind:
         facts = facts.filter(kind=kind)
     months = months_between(first, last)
-    result = tables(scope.parts(facts), months, scope.breakdown(user), scope.lead)
+    result = tables(scope.parts(facts), months, scope.breakdowns(user), scope.lead)
     if request.GET.get("eksport") == "csv":
         record(
             "statistics_exported",

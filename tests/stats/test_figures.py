@@ -4,6 +4,7 @@ and the change to summer time in Europe/Copenhagen."""
 
 from datetime import datetime
 
+from kontaktlaege.administration import actions as admin_actions
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.stats import rollup
@@ -18,7 +19,9 @@ OUTCOMES = "Konsultationer pr. måned efter udfald"
 TIMES = "Ventetid og varighed (minutter:sekunder)"
 WEEKDAYS = "Travleste ugedage"
 HOURS = "Travleste timer (dansk tid)"
-UNITS = "Arbejdssteder (afdeling eller enhed)"
+WORKPLACES = "Arbejdssteder (som medarbejderen selv har angivet)"
+DEPARTMENTS = "Forvaltninger"
+UNITS = "Enheder"
 
 
 def national_admin():  # type: ignore[no-untyped-def]
@@ -97,12 +100,56 @@ def test_weekdays_and_hours_in_copenhagen_time(world) -> None:  # type: ignore[n
 def test_municipality_per_workplace(world) -> None:  # type: ignore[no-untyped-def]
     seeded = seed(world)
     figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
-    rows = {row[0]: row[1:] for row in figures[UNITS][1:]}
+    rows = {row[0]: row[1:] for row in figures[WORKPLACES][1:]}
     assert rows == {
         "Hjemmeplejen Nord": ["4", "3", "0", "0", "0", "1", "75 %"],
         "Sygeplejen": ["1", "1", "0", "0", "0", "0", "100 %"],
         "Uden arbejdssted (fx borger selv)": ["3", "0", "1", "1", "1", "0", "0 %"],
     }
+
+
+def test_municipality_per_department_and_unit(world) -> None:  # type: ignore[no-untyped-def]
+    """Copenhagen's item (reference 001, 7): health and social apart, by the unit the
+    municipality placed the employee in, not the workplace they typed themselves."""
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    # Mette (health): 6 Jan, 7 Jan ended, 3 Mar abandoned. Ali (social): 31 Jan, 4 Mar ended.
+    # Rejected 1 Feb, cancelled 10 Feb, cleared 31 Mar: nobody's unit.
+    assert figures[DEPARTMENTS][0] == [
+        "Forvaltning", "I alt", "Gennemført", "Afvist", "Annulleret", "Fjernet ved lukning",
+        "Forladt", "Andel gennemført",
+    ]  # fmt: skip
+    assert {row[0]: row[1:] for row in figures[DEPARTMENTS][1:]} == {
+        "Sundhed": ["3", "2", "0", "0", "0", "1", "67 %"],
+        "Social": ["2", "2", "0", "0", "0", "0", "100 %"],
+        "Uden enhed (fx borger selv)": ["3", "0", "1", "1", "1", "0", "0 %"],
+    }
+    assert {row[0]: row[1:3] for row in figures[UNITS][1:]} == {
+        "Hjemmeplejen Nord (Sundhed)": ["3", "2"],
+        "Bostøtten Indre By (Social)": ["2", "2"],
+        "Uden enhed (fx borger selv)": ["3", "0"],
+    }
+
+
+def test_a_call_counts_under_the_unit_of_its_time(world) -> None:  # type: ignore[no-untyped-def]
+    """Moving an employee writes the rows of their finished calls first: those stay with the
+    old unit, the calls after the move count under the new one."""
+    seeded = seed(world)
+    kbh_admin = factories.UserFactory(username="kbhadmin", kind="admin", municipality=seeded.kbh)
+    mette = world.carer
+    before = consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 10, 9, 0),
+        municipality=seeded.kbh, employee=mette, wait=30, duration=60,
+    )  # fmt: skip
+    admin_actions.place(kbh_admin, mette.pk, seeded.social)
+    after = consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 11, 9, 0),
+        municipality=seeded.kbh, employee=mette, wait=30, duration=60,
+    )  # fmt: skip
+    rollup.refresh(full=True)  # written with a past queue time, as the fixture's are
+    facts = ConsultationFact.objects.in_bulk([before.pk, after.pk])
+    assert (facts[before.pk].unit, facts[before.pk].department) == (seeded.health, "health")
+    assert (facts[after.pk].unit, facts[after.pk].department) == (seeded.social, "social")
 
 
 def test_filter_by_kind_and_period(world) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +197,7 @@ def test_csv_for_danish_excel(world) -> None:  # type: ignore[no-untyped-def]
     assert body.startswith("\ufeff".encode())
     text = body.decode("utf-8")
     assert "Måned;Medarbejder på vegne af borger;" in text
-    units = sections(text)[UNITS]
+    units = sections(text)[WORKPLACES]
     assert ['\'=HYPERLINK("http://x")', "1", "0", "0", "1", "0", "0", "0 %"] in units
     assert "Inger Jensen" not in text and "Ondt i knæet" not in text
 

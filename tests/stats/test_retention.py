@@ -3,6 +3,7 @@ same before and after (PRODUCT §3.8: "statistics survive as anonymous counts").
 
 from datetime import datetime, timedelta
 
+from kontaktlaege.administration.models import Placement
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.privacy import retention
 from kontaktlaege.stats.models import ConsultationFact
@@ -24,6 +25,9 @@ def test_statistics_survive_retention(world) -> None:  # type: ignore[no-untyped
     assert not Consultation.objects.exclude(employee_workplace="").exists()
     assert ConsultationFact.objects.count() == 10
 
+    # The employees leave their units (or the municipality) later: the counts stay put.
+    Placement.objects.all().delete()
     after = client.get(url, {**PERIOD, "eksport": "csv"}).content
     assert after == before
     assert b"Hjemmeplejen Nord" in after  # the unit survives; the people do not
+    assert b"Bost\xc3\xb8tten Indre By (Social)" in after
