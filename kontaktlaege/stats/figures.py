@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext_lazy
 
 from kontaktlaege.consultations.models import Consultation, OpeningWindow
@@ -90,11 +91,13 @@ class Chart:
     x: list[str]
     series: list[Series]
     stacked: bool = False
+    lines: bool = False  # lines with gaps for missing values, not bars
 
     def as_json(self) -> dict[str, Any]:
         return {
             "x": self.x,
             "stacked": self.stacked,
+            "lines": self.lines,
             "series": [{"label": s.label, "values": s.values} for s in self.series],
         }
 
@@ -196,37 +199,88 @@ def tables(
             outcome_names,
             outcomes_by_month,
         ),
-        _times(facts, lead),
+        *_times(facts, lead, months, labels),
         *_busiest(facts, lead),
     ]
     result += [_breakdown(per, b) for per, b in zip(per_child, breakdowns, strict=True)]
     return result
 
 
-def _histogram(facts: Parts, lead: str, column: str) -> list[tuple[int, int]]:
-    counts: dict[int, int] = defaultdict(int)
+def _histograms(facts: Parts, lead: str, column: str) -> dict[int, list[tuple[int, int]]]:
+    """Per month, the (value, count) pairs of `column`, sorted by value."""
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     known = [part.filter(**{f"{column}__isnull": False}) for part in facts]
-    for _lead, value, n in _counts(known, lead, column):
-        counts[value] += n
-    return sorted(counts.items())
+    for _lead, value, month, n in _counts(known, lead, column, "month"):
+        counts[month][value] += n
+    return {month: sorted(values.items()) for month, values in counts.items()}
 
 
-def _times(facts: Parts, lead: str) -> Table:
+def _merged(histograms: Iterable[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    total: dict[int, int] = defaultdict(int)
+    for histogram in histograms:
+        for value, n in histogram:
+            total[value] += n
+    return sorted(total.items())
+
+
+MEASURES = (
+    ("wait_seconds", gettext_lazy("Ventetid (fra kø til start)")),
+    ("duration_seconds", gettext_lazy("Samtalens varighed")),
+)
+
+
+def _times(facts: Parts, lead: str, months: list[int], labels: list[str]) -> list[Table]:
+    """Waiting time and duration, median and 90th percentile: for the period, and per month
+    (table and chart: the chart in minutes, the table in m:ss)."""
     rows = []
-    for column, name in (
-        ("wait_seconds", _("Ventetid (fra kø til start)")),
-        ("duration_seconds", _("Samtalens varighed")),
-    ):
-        histogram = _histogram(facts, lead, column)
-        median, p90 = percentile(histogram, 50), percentile(histogram, 90)
-        rows.append([name, sum(n for _v, n in histogram), minutes(median), minutes(p90)])
-    return Table(
-        "times",
-        _("Ventetid og varighed (minutter:sekunder)"),
-        [_("Mål"), _("Antal"), _("Median"), _("90. percentil")],
-        rows,
-        note=_("Ventetid for konsultationer, lægen startede; varighed for gennemførte."),
-    )
+    monthly: list[list[Any]] = [[label] for label in labels]
+    columns = [_("Måned")]
+    series = []
+    for column, name in MEASURES:
+        by_month = _histograms(facts, lead, column)
+        whole = _merged(by_month.values())
+        rows.append(
+            [
+                str(name),
+                sum(n for _v, n in whole),
+                minutes(percentile(whole, 50)),
+                minutes(percentile(whole, 90)),
+            ]
+        )
+        medians, p90s = [], []
+        for row, month in zip(monthly, months, strict=True):
+            histogram = by_month.get(month, [])
+            median, p90 = percentile(histogram, 50), percentile(histogram, 90)
+            row += [sum(n for _v, n in histogram), minutes(median), minutes(p90)]
+            medians.append(None if median is None else round(median / 60, 1))
+            p90s.append(None if p90 is None else round(p90 / 60, 1))
+        columns += [
+            _("%(measure)s: antal") % {"measure": name},
+            _("%(measure)s: median") % {"measure": name},
+            _("%(measure)s: 90. percentil") % {"measure": name},
+        ]
+        series += [
+            Series(_("%(measure)s: median") % {"measure": name}, medians),
+            Series(_("%(measure)s: 90. percentil") % {"measure": name}, p90s),
+        ]
+    note = _("Ventetid for konsultationer, lægen startede; varighed for gennemførte.")
+    return [
+        Table(
+            "times",
+            _("Ventetid og varighed (minutter:sekunder)"),
+            [_("Mål"), _("Antal"), _("Median"), _("90. percentil")],
+            rows,
+            note=note,
+        ),
+        Table(
+            "times_by_month",
+            _("Ventetid og varighed pr. måned (minutter:sekunder)"),
+            columns,
+            monthly,
+            Chart(x=labels, series=series, lines=True),
+            note=note + " " + _("Grafen viser minutter."),
+        ),
+    ]
 
 
 def _busiest(facts: Parts, lead: str) -> list[Table]:

@@ -17,6 +17,7 @@ from tests.support.statistics import PERIOD, consultation, sections, seed
 KINDS = "Konsultationer pr. måned efter type"
 OUTCOMES = "Konsultationer pr. måned efter udfald"
 TIMES = "Ventetid og varighed (minutter:sekunder)"
+TIMES_BY_MONTH = "Ventetid og varighed pr. måned (minutter:sekunder)"
 WEEKDAYS = "Travleste ugedage"
 HOURS = "Travleste timer (dansk tid)"
 WORKPLACES = "Arbejdssteder (som medarbejderen selv har angivet)"
@@ -71,6 +72,44 @@ def test_waiting_time_and_duration(world) -> None:  # type: ignore[no-untyped-de
         ["Mål", "Antal", "Median", "90. percentil"],
         ["Ventetid (fra kø til start)", "4", "2:00", "4:00"],
         ["Samtalens varighed", "4", "10:00", "20:00"],
+    ]
+
+
+def test_waiting_time_and_duration_per_month(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    # 00:30 on 1 March in Copenhagen is 23:30 UTC on 28 February: it counts for March.
+    consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 1, 0, 30),
+        municipality=seeded.kbh, wait=600, duration=60,
+    )  # fmt: skip
+    client = verified_client(national_admin())
+    figures = csv_of(client, f"/statistik/kommune/{seeded.kbh.pk}/")
+    # January: waits 60/120/180 s, calls 300/600/900 s; February: no call was started;
+    # March: waits 240/600 s, calls 1200/60 s (median of two: the first, p90: the second).
+    assert figures[TIMES_BY_MONTH] == [
+        ["Måned",
+         "Ventetid (fra kø til start): antal", "Ventetid (fra kø til start): median",
+         "Ventetid (fra kø til start): 90. percentil",
+         "Samtalens varighed: antal", "Samtalens varighed: median",
+         "Samtalens varighed: 90. percentil"],
+        ["jan 2025", "3", "2:00", "3:00", "3", "10:00", "15:00"],
+        ["feb 2025", "0", "–", "–", "0", "–", "–"],
+        ["mar 2025", "2", "4:00", "10:00", "2", "1:00", "20:00"],
+    ]  # fmt: skip
+    # The period's figures come from all months together, not from the months' figures.
+    assert figures[TIMES][1:] == [
+        ["Ventetid (fra kø til start)", "5", "3:00", "10:00"],
+        ["Samtalens varighed", "5", "10:00", "20:00"],
+    ]
+    # The chart holds the same medians and 90th percentiles, in minutes; gaps for February.
+    page = client.get(f"/statistik/kommune/{seeded.kbh.pk}/", PERIOD)
+    chart = next(t for t in page.context["tables"] if t.key == "times_by_month").chart
+    assert chart.lines and chart.x == ["jan 2025", "feb 2025", "mar 2025"]
+    assert [s.values for s in chart.series] == [
+        [2.0, None, 4.0],
+        [3.0, None, 10.0],
+        [10.0, None, 1.0],
+        [15.0, None, 20.0],
     ]
 
 
