@@ -9,8 +9,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kontaktlaege.consultations.models import Consultation, OpeningWindow
 
@@ -148,11 +147,13 @@ def tables(
     months: list[int],
     breakdowns: Sequence[Breakdown] = (),
     lead: str = "region_id",
+    whole: QuerySet[ConsultationFact] | None = None,
 ) -> list[Table]:
     """Every table of a page, for `facts` already limited to the page's scope and filters
     (in parts: the whole country a region at a time, each part one index range).
     `lead`: the column each query groups by first (the scope's own column, or the region for
-    the whole country), summed away here, so the queries match the covering indexes."""
+    the whole country), summed away here, so the queries match the covering indexes.
+    `whole`: the whole country's facts in one piece, for its waiting times and durations."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     outcomes_by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_child = [defaultdict(lambda: defaultdict(int)) for _b in breakdowns]
@@ -199,19 +200,29 @@ def tables(
             outcome_names,
             outcomes_by_month,
         ),
-        *_times(facts, lead, months, labels),
+        *(
+            _times(facts, lead, months, labels)
+            if whole is None
+            else _times([whole], None, months, labels)
+        ),
         *_busiest(facts, lead),
     ]
     result += [_breakdown(per, b) for per, b in zip(per_child, breakdowns, strict=True)]
     return result
 
 
-def _histograms(facts: Parts, lead: str, column: str) -> dict[int, list[tuple[int, int]]]:
-    """Per month, the (value, count) pairs of `column`, sorted by value."""
+def _histograms(facts: Parts, lead: str | None, column: str) -> dict[int, list[tuple[int, int]]]:
+    """Per month, the (value, count) pairs of `column`, sorted by value. Without `lead` (the
+    whole country in one part) grouped by month first: the fact_n_* indexes, a third of the
+    rows a region at a time would return."""
     counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     known = [part.filter(**{f"{column}__isnull": False}) for part in facts]
-    for _lead, value, month, n in _counts(known, lead, column, "month"):
-        counts[month][value] += n
+    if lead is None:
+        for month, value, n in _counts(known, "month", column):
+            counts[month][value] += n
+    else:
+        for _lead, value, month, n in _counts(known, lead, column, "month"):
+            counts[month][value] += n
     return {month: sorted(values.items()) for month, values in counts.items()}
 
 
@@ -229,7 +240,7 @@ MEASURES = (
 )
 
 
-def _times(facts: Parts, lead: str, months: list[int], labels: list[str]) -> list[Table]:
+def _times(facts: Parts, lead: str | None, months: list[int], labels: list[str]) -> list[Table]:
     """Waiting time and duration, median and 90th percentile: for the period, and per month
     (table and chart: the chart in minutes, the table in m:ss)."""
     rows = []

@@ -91,6 +91,9 @@ class ConsultationFact(models.Model):
                 fields=["municipality", "duration_seconds", "month", "kind"],
                 name="fact_m_durations",
             ),
+            # The whole country's waiting times and durations, by month (figures._histograms).
+            models.Index(fields=["month", "wait_seconds", "kind"], name="fact_n_waits"),
+            models.Index(fields=["month", "duration_seconds", "kind"], name="fact_n_durations"),
             models.Index(fields=["clinic", "month"], name="fact_clinic"),
         ]
 

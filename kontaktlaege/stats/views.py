@@ -49,7 +49,8 @@ def _page(request: HttpRequest, level: str, pk: int | None = None) -> HttpRespon
     if kind:
         facts = facts.filter(kind=kind)
     months = months_between(first, last)
-    result = tables(scope.parts(facts), months, scope.breakdowns(user), scope.lead)
+    whole = facts if level == NATIONAL else None
+    result = tables(scope.parts(facts), months, scope.breakdowns(user), scope.lead, whole)
     if request.GET.get("eksport") == "csv":
         record(
             "statistics_exported",

@@ -215,6 +215,9 @@ def test_clinic_and_region_and_nation(world) -> None:  # type: ignore[no-untyped
     nation = csv_of(client, "/statistik/")
     assert nation[KINDS][-1] == ["I alt", "6", "1", "1", "1", "1", "10"]
     assert sorted(row[1] for row in nation["Regioner"][1:]) == ["2", "8"]
+    # The nation's times are read by month over the whole country: January's waits are
+    # Copenhagen's 60/120/180 s and Roskilde's 30/30 s, its calls 300/600/900 and 60/60 s.
+    assert nation[TIMES_BY_MONTH][1] == ["jan 2025", "5", "1:00", "3:00", "5", "5:00", "15:00"]
 
 
 def test_csv_for_danish_excel(world) -> None:  # type: ignore[no-untyped-def]
