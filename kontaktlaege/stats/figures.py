@@ -156,7 +156,9 @@ def tables(
     `whole`: the whole country's facts in one piece, for its waiting times and durations."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     outcomes_by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    per_child = [defaultdict(lambda: defaultdict(int)) for _b in breakdowns]
+    per_child: list[dict[Any, dict[str, int]]] = [
+        defaultdict(lambda: defaultdict(int)) for _b in breakdowns
+    ]
     fields = [lead, "month", "kind", "outcome"]
     fields += [b.key for b in breakdowns if b.key not in fields]
     at = [fields.index(b.key) for b in breakdowns]
