@@ -30,6 +30,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         related_name="staff",
         verbose_name=_("praksis"),
     )
+    # Only a region's administrator has one (an admin with neither municipality nor clinic).
+    region = models.ForeignKey(
+        "directory.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
     # Asked at an employee's first sign-in and shown to the doctor (reference 000, 1/5).
     job_role = models.CharField(_("rolle"), max_length=100, blank=True)
     workplace = models.CharField(_("arbejdssted"), max_length=150, blank=True)
@@ -45,6 +54,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
             models.CheckConstraint(
                 name="clinic_staff_has_clinic",
                 condition=~models.Q(kind="clinic") | models.Q(clinic__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="region_only_for_region_admin",
+                condition=models.Q(region__isnull=True)
+                | models.Q(kind="admin", municipality__isnull=True, clinic__isnull=True),
             ),
         ]
 

@@ -13,7 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kontaktlaege.accounts import activation
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
-from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Ydernummer
+from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Region, Ydernummer
+from kontaktlaege.stats import rollup
 
 from . import scope
 from .models import MunicipalitySetup, Placement, Unit
@@ -43,15 +44,21 @@ def create_account(
     email: str,
     password: str,
     unit: Unit | None = None,
+    region: Region | None = None,
 ) -> tuple[User, str]:
-    """A local account in the administrator's scope (an employee of the municipality, or
-    staff of the clinic), and its one-time activation code for the second factor."""
-    if not (scope.is_municipality_admin(admin) or scope.is_clinic_lead(admin)):
+    """A local account in the administrator's scope (an employee of the municipality, staff
+    of the clinic, or a region's administrator), and its one-time activation code."""
+    national = scope.is_national_admin(admin)
+    if not (scope.is_municipality_admin(admin) or scope.is_clinic_lead(admin) or national):
         raise ActionError(_("Du kan ikke oprette brugere."))
+    if national and region is None:
+        raise ActionError(_("Vælg regionen, som administratoren skal se statistik for."))
     if User.objects.filter(username__iexact=username).exists():
         raise ActionError(_("Brugernavnet er allerede i brug."))
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-    if scope.is_clinic_lead(admin):
+    if national and region is not None:
+        user.kind, user.region = User.Kind.ADMIN, region
+    elif scope.is_clinic_lead(admin):
         user.kind, user.clinic_id = User.Kind.CLINIC, admin.clinic_id
     else:
         user.kind, user.municipality_id = User.Kind.EMPLOYEE, admin.municipality_id
@@ -106,6 +113,9 @@ def place(admin: User, user_pk: int, unit: Unit | None) -> None:
         raise ActionError(_("Kun kommunens administrator kan ændre enheder."))
     with transaction.atomic():
         user = _managed(admin, user_pk)
+        # The statistics count a call under the unit the employee had: rows for the calls
+        # finished so far are written now, before the move.
+        rollup.refresh()
         if unit is None:
             Placement.objects.filter(user=user).delete()
         elif unit.municipality_id != scope.municipality_id(admin):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kontaktlaege.directory.models import Clinic
+from kontaktlaege.directory.models import Clinic, Region
 
 from .models import Unit
 
@@ -32,12 +32,22 @@ class AccountForm(forms.Form):
         empty_label=_("(ingen enhed)"),
     )
 
-    def __init__(self, *args, units=None, **kwargs):  # type: ignore[no-untyped-def]
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        help_text=_("Regionens administrator ser statistik for regionen og dens kommuner."),
+    )
+
+    def __init__(self, *args, units=None, regions=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        if units is None:  # clinic staff have no unit
+        if units is None:  # clinic staff and region administrators have no unit
             del self.fields["unit"]
         else:
             self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        if regions is None:  # only the national administrator creates region administrators
+            del self.fields["region"]
+        else:
+            self.fields["region"].queryset = regions  # type: ignore[attr-defined]
 
 
 class PlacementForm(forms.Form):

@@ -1,6 +1,7 @@
 """Who administers what: an administrator account (kind "admin") with a municipality
-administers that municipality, one with a clinic is the clinic's lead, one with neither is
-the national administrator. Every administration view asks here, on every object."""
+administers that municipality, one with a clinic is the clinic's lead, one with a region
+(and neither) is the region's administrator (its statistics), one with none of them is the
+national administrator. Every administration view asks here, on every object."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -24,8 +25,19 @@ def is_clinic_lead(user: Any) -> bool:
     return bool(user.kind == ADMIN and user.clinic_id)
 
 
+def is_region_admin(user: Any) -> bool:
+    return bool(
+        user.kind == ADMIN and user.region_id and not user.municipality_id and not user.clinic_id
+    )
+
+
 def is_national_admin(user: Any) -> bool:
-    return bool(user.kind == ADMIN and not user.municipality_id and not user.clinic_id)
+    return bool(
+        user.kind == ADMIN
+        and not user.municipality_id
+        and not user.clinic_id
+        and not user.region_id
+    )
 
 
 def municipality_id(admin: User) -> int:
@@ -42,8 +54,10 @@ def clinic_id(admin: User) -> int:
 
 
 def managed_users(admin: User) -> QuerySet[User]:
-    """The accounts this administrator may see and change: the municipality's employees, or
-    the clinic's staff. Nobody else's, and never another administrator's."""
+    """The accounts this administrator may see and change: the municipality's employees, the
+    clinic's staff, or (the national administrator) the regions' administrators."""
+    if is_national_admin(admin):
+        return User.objects.filter(kind=ADMIN, region__isnull=False)
     if is_municipality_admin(admin):
         return User.objects.filter(kind=User.Kind.EMPLOYEE, municipality_id=municipality_id(admin))
     if is_clinic_lead(admin):
@@ -68,4 +82,6 @@ def _requiring(test: Callable[[Any], bool]) -> Callable[..., Any]:
 municipality_admin_required = _requiring(is_municipality_admin)
 clinic_lead_required = _requiring(is_clinic_lead)
 national_admin_required = _requiring(is_national_admin)
-account_admin_required = _requiring(lambda u: is_municipality_admin(u) or is_clinic_lead(u))
+account_admin_required = _requiring(
+    lambda u: is_municipality_admin(u) or is_clinic_lead(u) or is_national_admin(u)
+)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kontaktlaege.accounts.access import verified_required
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.models import AuditEntry
-from kontaktlaege.directory.models import Municipality, Ydernummer
+from kontaktlaege.directory.models import Municipality, Region, Ydernummer
 
 from . import actions, scope
 from .directory_import import COLUMNS, import_directory
@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "municipality_admin": scope.is_municipality_admin(admin),
             "clinic_lead": scope.is_clinic_lead(admin),
             "national_admin": scope.is_national_admin(admin),
+            "region_admin": scope.is_region_admin(admin),
         },
     )
 
@@ -73,7 +74,8 @@ def accounts(request: HttpRequest) -> HttpResponse:
         if scope.is_municipality_admin(admin)
         else None
     )
-    form = AccountForm(request.POST or None, units=units)
+    regions = Region.objects.order_by("name") if scope.is_national_admin(admin) else None
+    form = AccountForm(request.POST or None, units=units, regions=regions)
     if request.method == "POST" and form.is_valid():
         try:
             user, code = actions.create_account(admin, **form.cleaned_data)
@@ -86,13 +88,13 @@ def accounts(request: HttpRequest) -> HttpResponse:
             )
     users = (
         scope.managed_users(admin)
-        .select_related("placement__unit")
+        .select_related("placement__unit", "region")
         .order_by("-is_active", "username")
     )
     return render(
         request,
         "administration/accounts.html",
-        {"form": form, "users": users, "units": units},
+        {"form": form, "users": users, "units": units, "regions": regions},
     )
 
 

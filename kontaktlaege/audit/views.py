@@ -34,8 +34,11 @@ def _admin(request: HttpRequest) -> User:
 
 def scoped_entries(user: User) -> QuerySet[AuditEntry]:
     """A clinic admin sees their clinic, a municipality admin their municipality (its own
-    staff's actions and its clinics'), a national admin everything."""
+    staff's actions and its clinics'), a national admin everything; a region's admin (only
+    statistics) nothing."""
     entries = AuditEntry.objects.select_related("actor", "clinic", "municipality")
+    if user.region_id:
+        return entries.none()
     if user.clinic_id:
         return entries.filter(clinic_id=user.clinic_id)
     if user.municipality_id:
@@ -47,6 +50,8 @@ def scoped_entries(user: User) -> QuerySet[AuditEntry]:
 
 
 def scoped_clinics(user: User) -> QuerySet[Clinic]:
+    if user.region_id:
+        return Clinic.objects.none()
     if user.clinic_id:
         return Clinic.objects.filter(pk=user.clinic_id)
     if user.municipality_id:

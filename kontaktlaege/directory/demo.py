@@ -194,6 +194,7 @@ def load() -> bool:
         _user(username, first, last, kind=User.Kind.CLINIC, clinic=clinic)
     _user("admin", "Demo", "Administrator", kind=User.Kind.ADMIN, is_staff=True, is_superuser=True)
     _user("admin.kbh", "Kim", "Lauridsen", kind=User.Kind.ADMIN, municipality=kbh)
+    _user("admin.region", "Rikke", "Mortensen", kind=User.Kind.ADMIN, region=hovedstaden)
     _doctor_information(ydernumre, kbh)
     _user("leder.norrebro", "Niels", "Leder", kind=User.Kind.ADMIN, clinic=clinics[0])
     return True

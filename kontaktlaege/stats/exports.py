@@ -123,7 +123,10 @@ def region_xlsx(region: Region, half: tuple[int, int]) -> HttpResponse:
     summary = book.add_worksheet(_sheet_name(_("Regionen"), used))
     summary.write_string(0, 0, f"{region} · {_('halvår')} {period}", bold)
     _write_tables(
-        summary, tables([facts], months, summary_scope.breakdown(None), summary_scope.lead), bold, 2
+        summary,
+        tables([facts], months, summary_scope.breakdowns(None), summary_scope.lead),
+        bold,
+        2,
     )
     summary.set_column(0, 0, 34)
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kontaktlaege.consultations.models import Consultation, OpeningWindow
 
@@ -91,11 +91,13 @@ class Chart:
     x: list[str]
     series: list[Series]
     stacked: bool = False
+    lines: bool = False  # lines with gaps for missing values, not bars
 
     def as_json(self) -> dict[str, Any]:
         return {
             "x": self.x,
             "stacked": self.stacked,
+            "lines": self.lines,
             "series": [{"label": s.label, "values": s.values} for s in self.series],
         }
 
@@ -125,6 +127,7 @@ class Breakdown:
     column: str
     label: Callable[[Any], str]
     link: Callable[[Any], str | None] = lambda _value: None
+    table: str = "breakdown"  # the table's key (the page's anchors)
 
 
 Parts = Sequence[QuerySet[ConsultationFact]]
@@ -143,26 +146,29 @@ def _counts(parts: Parts, *fields: str) -> list[tuple[Any, ...]]:
 def tables(
     facts: Parts,
     months: list[int],
-    breakdown: Breakdown | None = None,
+    breakdowns: Sequence[Breakdown] = (),
     lead: str = "region_id",
+    whole: QuerySet[ConsultationFact] | None = None,
 ) -> list[Table]:
     """Every table of a page, for `facts` already limited to the page's scope and filters
     (in parts: the whole country a region at a time, each part one index range).
     `lead`: the column each query groups by first (the scope's own column, or the region for
-    the whole country), summed away here, so the queries match the covering indexes."""
+    the whole country), summed away here, so the queries match the covering indexes.
+    `whole`: the whole country's facts in one piece, for its waiting times and durations."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     outcomes_by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    per_child: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_child: list[dict[Any, dict[str, int]]] = [
+        defaultdict(lambda: defaultdict(int)) for _b in breakdowns
+    ]
     fields = [lead, "month", "kind", "outcome"]
-    child = breakdown.key if breakdown is not None else None
-    if child is not None and child != lead:
-        fields.append(child)
+    fields += [b.key for b in breakdowns if b.key not in fields]
+    at = [fields.index(b.key) for b in breakdowns]
     for row in _counts(facts, *fields):
         _lead, month, kind, outcome, n = row[:4] + row[-1:]
         by_month[month][kind] += n
         outcomes_by_month[month][outcome] += n
-        if child is not None:
-            per_child[row[fields.index(child)]][outcome] += n
+        for per, i in zip(per_child, at, strict=True):
+            per[row[i]][outcome] += n
     labels = [month_label(m) for m in months]
     month_col = _("Måned")
     total_col = _("I alt")
@@ -198,38 +204,98 @@ def tables(
             outcomes_by_month,
         ),
         _phone(facts, lead, months, outcomes_by_month),
-        _times(facts, lead),
+        *(
+            _times(facts, lead, months, labels)
+            if whole is None
+            else _times([whole], None, months, labels)
+        ),
         *_busiest(facts, lead),
     ]
-    if breakdown is not None:
-        result.append(_breakdown(per_child, breakdown))
+    result += [_breakdown(per, b) for per, b in zip(per_child, breakdowns, strict=True)]
     return result
 
 
-def _histogram(facts: Parts, lead: str, column: str) -> list[tuple[int, int]]:
-    counts: dict[int, int] = defaultdict(int)
+def _histograms(facts: Parts, lead: str | None, column: str) -> dict[int, list[tuple[int, int]]]:
+    """Per month, the (value, count) pairs of `column`, sorted by value. Without `lead` (the
+    whole country in one part) grouped by month first: the fact_n_* indexes, a third of the
+    rows a region at a time would return."""
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     known = [part.filter(**{f"{column}__isnull": False}) for part in facts]
-    for _lead, value, n in _counts(known, lead, column):
-        counts[value] += n
-    return sorted(counts.items())
+    if lead is None:
+        for month, value, n in _counts(known, "month", column):
+            counts[month][value] += n
+    else:
+        for _lead, value, month, n in _counts(known, lead, column, "month"):
+            counts[month][value] += n
+    return {month: sorted(values.items()) for month, values in counts.items()}
 
 
-def _times(facts: Parts, lead: str) -> Table:
+def _merged(histograms: Iterable[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    total: dict[int, int] = defaultdict(int)
+    for histogram in histograms:
+        for value, n in histogram:
+            total[value] += n
+    return sorted(total.items())
+
+
+MEASURES = (
+    ("wait_seconds", gettext_lazy("Ventetid (fra kø til start)")),
+    ("duration_seconds", gettext_lazy("Samtalens varighed")),
+)
+
+
+def _times(facts: Parts, lead: str | None, months: list[int], labels: list[str]) -> list[Table]:
+    """Waiting time and duration, median and 90th percentile: for the period, and per month
+    (table and chart: the chart in minutes, the table in m:ss)."""
     rows = []
-    for column, name in (
-        ("wait_seconds", _("Ventetid (fra kø til start)")),
-        ("duration_seconds", _("Samtalens varighed")),
-    ):
-        histogram = _histogram(facts, lead, column)
-        median, p90 = percentile(histogram, 50), percentile(histogram, 90)
-        rows.append([name, sum(n for _v, n in histogram), minutes(median), minutes(p90)])
-    return Table(
-        "times",
-        _("Ventetid og varighed (minutter:sekunder)"),
-        [_("Mål"), _("Antal"), _("Median"), _("90. percentil")],
-        rows,
-        note=_("Ventetid for konsultationer, lægen startede; varighed for gennemførte."),
-    )
+    monthly: list[list[Any]] = [[label] for label in labels]
+    columns = [_("Måned")]
+    series = []
+    for column, name in MEASURES:
+        by_month = _histograms(facts, lead, column)
+        whole = _merged(by_month.values())
+        rows.append(
+            [
+                str(name),
+                sum(n for _v, n in whole),
+                minutes(percentile(whole, 50)),
+                minutes(percentile(whole, 90)),
+            ]
+        )
+        medians, p90s = [], []
+        for row, month in zip(monthly, months, strict=True):
+            histogram = by_month.get(month, [])
+            median, p90 = percentile(histogram, 50), percentile(histogram, 90)
+            row += [sum(n for _v, n in histogram), minutes(median), minutes(p90)]
+            medians.append(None if median is None else round(median / 60, 1))
+            p90s.append(None if p90 is None else round(p90 / 60, 1))
+        columns += [
+            _("%(measure)s: antal") % {"measure": name},
+            _("%(measure)s: median") % {"measure": name},
+            _("%(measure)s: 90. percentil") % {"measure": name},
+        ]
+        series += [
+            Series(_("%(measure)s: median") % {"measure": name}, medians),
+            Series(_("%(measure)s: 90. percentil") % {"measure": name}, p90s),
+        ]
+    note = _("Ventetid for konsultationer, lægen startede; varighed for gennemførte.")
+    return [
+        Table(
+            "times",
+            _("Ventetid og varighed (minutter:sekunder)"),
+            [_("Mål"), _("Antal"), _("Median"), _("90. percentil")],
+            rows,
+            note=note,
+        ),
+        Table(
+            "times_by_month",
+            _("Ventetid og varighed pr. måned (minutter:sekunder)"),
+            columns,
+            monthly,
+            Chart(x=labels, series=series, lines=True),
+            note=note + " " + _("Grafen viser minutter."),
+        ),
+    ]
 
 
 def _busiest(facts: Parts, lead: str) -> list[Table]:
@@ -316,7 +382,7 @@ def _breakdown(per: dict[Any, dict[str, int]], breakdown: Breakdown) -> Table:
         *[outcome_label(o) for o in OUTCOME_ORDER],
         _("Andel gennemført"),
     ]
-    return Table("breakdown", breakdown.title, columns, rows, None, links)
+    return Table(breakdown.table, breakdown.title, columns, rows, None, links)
 
 
 def flat(tables_: Iterable[Table]) -> Iterator[list[Any]]:

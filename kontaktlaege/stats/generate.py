@@ -9,10 +9,12 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from kontaktlaege.administration.models import Unit
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory.models import Clinic, Municipality, Region
 
 from . import rollup
+from .models import ConsultationFact
 
 K = Consultation.Kind
 S = Consultation.State
@@ -41,14 +43,15 @@ OUTCOME_FIELD = {
     S.CLEARED: "cleared_at",
     S.ABANDONED: "abandoned_at",
 }
-WORKPLACES = [
-    "Hjemmeplejen Nord",
-    "Hjemmeplejen Syd",
-    "Sygeplejen",
-    "Plejecenter Solhaven",
-    "Socialpsykiatrien",
-    "Bosted Engen",
-]
+# Each workplace is also a unit of its municipality, in the health or the social department.
+WORKPLACES = {
+    "Hjemmeplejen Nord": Unit.Department.HEALTH,
+    "Hjemmeplejen Syd": Unit.Department.HEALTH,
+    "Sygeplejen": Unit.Department.HEALTH,
+    "Plejecenter Solhaven": Unit.Department.HEALTH,
+    "Socialpsykiatrien": Unit.Department.SOCIAL,
+    "Bosted Engen": Unit.Department.SOCIAL,
+}
 # Of the completed: continued by phone when the video failed (a few percent), a quarter of
 # them taken by phone straight from the queue.
 PHONE_SHARE = 0.04
@@ -137,7 +140,7 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
                 if rng.random() < 0.1:
                     home = rng.choice(neighbours[regions[home]])
                 c.municipality_id = home
-                c.employee_workplace = rng.choice(WORKPLACES)
+                c.employee_workplace = rng.choice(list(WORKPLACES))
             wait = timedelta(seconds=int(rng.lognormvariate(5.5, 0.8)))  # median ~4 minutes
             if outcome == S.ENDED:
                 c.admitted_at = queued + wait
@@ -152,4 +155,19 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
             batch.append(c)
         Consultation.objects.bulk_create(batch, batch_size=BATCH)
         made += n
-    return rollup.refresh(full=True)
+    added = rollup.refresh(full=True)
+    _place(municipalities)
+    return added
+
+
+def _place(municipalities: list[Municipality]) -> None:
+    """The generated calls have no employees: their rows get the unit named as workplace, as
+    if the caller had been placed there."""
+    for municipality in municipalities:
+        for name, department in WORKPLACES.items():
+            unit, _created = Unit.objects.get_or_create(
+                municipality=municipality, name=name, defaults={"department": department}
+            )
+            ConsultationFact.objects.filter(
+                municipality=municipality, workplace=name, unit__isnull=True
+            ).update(unit=unit, department=unit.department)

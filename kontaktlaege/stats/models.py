@@ -35,6 +35,16 @@ class ConsultationFact(models.Model):
     # The calling employee's workplace (a department or unit, not a person), for the
     # municipality's figures per unit.
     workplace = models.CharField(max_length=150, blank=True)
+    # The unit the municipality placed the calling employee in, and its department (health or
+    # social), copied when the row is written: they outlive retention and later moves.
+    unit = models.ForeignKey(
+        "administration.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+    )
+    department = models.CharField(max_length=10, blank=True)
     kind = models.CharField(max_length=20)
     outcome = models.CharField(max_length=10)  # the consultation's final state
     # When the consultation was queued, in the product's time zone (Europe/Copenhagen).
@@ -62,7 +72,15 @@ class ConsultationFact(models.Model):
                 fields=["region", "duration_seconds", "month", "kind"], name="fact_durations"
             ),
             models.Index(
-                fields=["municipality", "month", "kind", "outcome", "workplace"],
+                fields=[
+                    "municipality",
+                    "month",
+                    "kind",
+                    "outcome",
+                    "department",
+                    "unit",
+                    "workplace",
+                ],
                 name="fact_m_counts",
             ),
             models.Index(
@@ -75,6 +93,9 @@ class ConsultationFact(models.Model):
                 fields=["municipality", "duration_seconds", "month", "kind"],
                 name="fact_m_durations",
             ),
+            # The whole country's waiting times and durations, by month (figures._histograms).
+            models.Index(fields=["month", "wait_seconds", "kind"], name="fact_n_waits"),
+            models.Index(fields=["month", "duration_seconds", "kind"], name="fact_n_durations"),
             models.Index(fields=["clinic", "month"], name="fact_clinic"),
             # The few continued by phone, read without walking the rest.
             models.Index(

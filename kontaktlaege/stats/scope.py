@@ -1,4 +1,5 @@
-"""Who may see which statistics: the national administrator everything; a municipality's
+"""Who may see which statistics: the national administrator everything; a region's
+administrator the region, its municipalities and their clinics; a municipality's
 administrator their municipality; a clinic's staff and administrator their clinic. Nobody
 else, and nobody sees anything but counts and durations."""
 
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.models import Unit
+from kontaktlaege.administration.scope import is_national_admin, is_region_admin
 from kontaktlaege.directory.models import Clinic, Municipality, Region
 
 from .figures import Breakdown
@@ -19,12 +22,26 @@ from .models import ConsultationFact
 NATIONAL, REGION, MUNICIPALITY, CLINIC = "national", "region", "municipality", "clinic"
 
 
-def is_national_admin(user: User) -> bool:
-    return user.kind == User.Kind.ADMIN and not user.municipality_id and not user.clinic_id
+def region_of(obj: Model) -> int | None:
+    """The region a region, municipality or clinic lies in."""
+    if isinstance(obj, Region):
+        return obj.pk
+    if isinstance(obj, Municipality):
+        return obj.region_id
+    if isinstance(obj, Clinic):
+        return obj.municipality.region_id
+    return None
+
+
+def oversees(user: User, obj: Model | None) -> bool:
+    """The national administrator everything; a region's administrator their region's."""
+    if is_national_admin(user):
+        return True
+    return is_region_admin(user) and obj is not None and region_of(obj) == user.region_id
 
 
 def may_see(user: User, level: str, obj: Model | None) -> bool:
-    if is_national_admin(user):
+    if oversees(user, obj):
         return True
     if level == MUNICIPALITY and user.kind == User.Kind.ADMIN and not user.clinic_id:
         return obj is not None and obj.pk == user.municipality_id
@@ -37,6 +54,8 @@ def home_of(user: User) -> str | None:
     """The statistics page a user lands on, if they have one."""
     if is_national_admin(user):
         return reverse("stats:national")
+    if is_region_admin(user):
+        return reverse("stats:region", args=[user.region_id])
     if user.clinic_id and user.kind in (User.Kind.ADMIN, User.Kind.CLINIC):
         return reverse("stats:clinic", args=[user.clinic_id])
     if user.municipality_id and user.kind == User.Kind.ADMIN:
@@ -85,36 +104,68 @@ class Scope:
             return [facts]
         return [facts.filter(region_id=pk) for pk in Region.objects.values_list("pk", flat=True)]
 
-    def breakdown(self, viewer: User | None) -> Breakdown | None:
+    def breakdowns(self, viewer: User | None) -> list[Breakdown]:
         """The level below, with links only where the viewer may follow them (none without
         a viewer: the XLSX report)."""
-        national = viewer is not None and is_national_admin(viewer)
+        follow = viewer is not None and oversees(viewer, self.obj)
         if self.level == NATIONAL:
             regions = dict(Region.objects.values_list("pk", "name"))
-            return Breakdown(
-                "region_id",
-                _("Regioner"),
-                _("Region"),
-                lambda pk: regions.get(pk, "?"),
-                lambda pk: reverse("stats:region", args=[pk]) if national else None,
-            )
+            return [
+                Breakdown(
+                    "region_id",
+                    _("Regioner"),
+                    _("Region"),
+                    lambda pk: regions.get(pk, "?"),
+                    lambda pk: reverse("stats:region", args=[pk]) if follow else None,
+                )
+            ]
         if self.level == REGION:
             names = dict(Municipality.objects.filter(region=self.obj).values_list("pk", "name"))
-            return Breakdown(
-                "municipality_id",
-                _("Kommuner"),
-                _("Kommune"),
-                lambda pk: names.get(pk, "?"),
-                lambda pk: reverse("stats:municipality", args=[pk]) if national else None,
-            )
+            return [
+                Breakdown(
+                    "municipality_id",
+                    _("Kommuner"),
+                    _("Kommune"),
+                    lambda pk: names.get(pk, "?"),
+                    lambda pk: reverse("stats:municipality", args=[pk]) if follow else None,
+                )
+            ]
         if self.level == MUNICIPALITY:
-            return Breakdown(
+            return self._municipality_breakdowns()
+        return []
+
+    def _municipality_breakdowns(self) -> list[Breakdown]:
+        """Departments and units (as the municipality placed the employee when the row was
+        written) and the workplace the employee gave themselves."""
+        departments = dict(Unit.Department.choices)
+        units = {
+            pk: f"{name} ({departments.get(dept, dept)})"
+            for pk, name, dept in Unit.objects.filter(municipality=self.obj).values_list(
+                "pk", "name", "department"
+            )
+        }
+        return [
+            Breakdown(
+                "department",
+                _("Forvaltninger"),
+                _("Forvaltning"),
+                lambda key: str(departments.get(key, "")) or _("Uden enhed (fx borger selv)"),
+                table="departments",
+            ),
+            Breakdown(
+                "unit_id",
+                _("Enheder"),
+                _("Enhed"),
+                lambda pk: units.get(pk) or _("Uden enhed (fx borger selv)"),
+                table="units",
+            ),
+            Breakdown(
                 "workplace",
-                _("Arbejdssteder (afdeling eller enhed)"),
+                _("Arbejdssteder (som medarbejderen selv har angivet)"),
                 _("Arbejdssted"),
                 lambda name: name or _("Uden arbejdssted (fx borger selv)"),
-            )
-        return None
+            ),
+        ]
 
 
 def scope_for(user: User, level: str, pk: int | None) -> Scope:

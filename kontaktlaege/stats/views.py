@@ -16,7 +16,16 @@ from kontaktlaege.audit.log import record
 from . import exports, rollup
 from .figures import months_between, tables
 from .forms import FilterForm, month_value
-from .scope import CLINIC, MUNICIPALITY, NATIONAL, REGION, home_of, is_national_admin, scope_for
+from .scope import (
+    CLINIC,
+    MUNICIPALITY,
+    NATIONAL,
+    REGION,
+    home_of,
+    is_national_admin,
+    oversees,
+    scope_for,
+)
 
 VIEWERS = (User.Kind.ADMIN, User.Kind.CLINIC)
 
@@ -40,7 +49,8 @@ def _page(request: HttpRequest, level: str, pk: int | None = None) -> HttpRespon
     if kind:
         facts = facts.filter(kind=kind)
     months = months_between(first, last)
-    result = tables(scope.parts(facts), months, scope.breakdown(user), scope.lead)
+    whole = facts if level == NATIONAL else None
+    result = tables(scope.parts(facts), months, scope.breakdowns(user), scope.lead, whole)
     if request.GET.get("eksport") == "csv":
         record(
             "statistics_exported",
@@ -67,7 +77,9 @@ def _page(request: HttpRequest, level: str, pk: int | None = None) -> HttpRespon
 
 
 def _up_link(user: User, scope) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
-    if not is_national_admin(user) or scope.level == NATIONAL:
+    if scope.level == NATIONAL or not oversees(user, scope.obj):
+        return None
+    if scope.level == REGION and not is_national_admin(user):
         return None
     if scope.level == MUNICIPALITY:
         region = scope.obj.region

@@ -163,3 +163,27 @@ def test_reset_a_lost_second_factor(world, admins) -> None:  # type: ignore[no-u
     _enrol(world.carer, "Test-adgangskode-1", code)
     new = TOTPDevice.objects.get(user=world.carer, confirmed=True)
     assert new.key != old.key
+
+
+def test_national_administrator_creates_a_region_administrator(world, admins) -> None:  # type: ignore[no-untyped-def]
+    region = world.carer.municipality.region
+    client = verified_client(admins.national)
+    missing = client.post(ACCOUNTS, NEW)
+    assert "region" in missing.context["form"].errors
+    assert not User.objects.filter(username="sofie").exists()
+    code = _code(client.post(ACCOUNTS, {**NEW, "region": region.pk}).content.decode())
+    sofie = User.objects.get(username="sofie")
+    assert (sofie.kind, sofie.region, sofie.municipality, sofie.clinic) == (
+        User.Kind.ADMIN,
+        region,
+        None,
+        None,
+    )
+    # Signed in, the new administrator lands on the region's statistics.
+    own = _enrol(sofie, NEW["password"], code)
+    assert own.get(reverse("stats:national"))["Location"] == reverse(
+        "stats:region", args=[region.pk]
+    )
+    # Municipal administrators cannot make one: their accounts are employees.
+    verified_client(admins.kbh).post(ACCOUNTS, {**NEW, "username": "x2", "region": region.pk})
+    assert User.objects.get(username="x2").region is None

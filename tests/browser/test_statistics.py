@@ -44,9 +44,9 @@ def test_municipality_page_charts_and_csv(world: World, person: NewPerson) -> No
     page.get_by_role("button", name="Vis").click()
     expect(page.get_by_text("Periode: 2025-01 til 2025-03.")).to_be_visible()
 
-    # A chart above each of the five tables with months, weekdays and hours (the share
-    # continued by phone among them).
-    expect(page.locator(".chart canvas")).to_have_count(5)
+    # A chart above each of the six tables with months, weekdays and hours (kinds, outcomes,
+    # continued by phone, waiting time and duration per month, weekdays, hours).
+    expect(page.locator(".chart canvas")).to_have_count(6)
 
     csv_url = page.get_by_role("link", name="Hent som CSV (til Excel)").get_attribute("href")
     assert csv_url

@@ -2,7 +2,8 @@
 explicit table (the main matrix in test_authorization_matrix.py leaves these URLs here).
 
 Roles: administrators of each scope — Copenhagen's and Roskilde's municipality
-administrators, the leads of the two clinics, the national administrator — besides an
+administrators, the leads of the two clinics, Copenhagen's region's administrator, the
+national administrator — besides an
 employee and clinic staff. Object URLs are tried with an object of every scope; only the
 administrator of that scope may act on it. Each request runs in its own rolled-back
 transaction."""
@@ -32,10 +33,11 @@ ROLES = [
     "ros_admin",
     "clinic_lead",
     "other_clinic_lead",
+    "region_admin",
 ]
 MUNICIPAL = {"kbh_admin", "ros_admin"}
 LEADS = {"clinic_lead", "other_clinic_lead"}
-ADMINS = MUNICIPAL | LEADS | {"national"}
+ADMINS = MUNICIPAL | LEADS | {"national", "region_admin"}
 SIGNED_IN = ADMINS | {"employee", "clinic"}
 
 
@@ -52,7 +54,8 @@ def allowed(roles: set[str] | None) -> dict[str, str]:
 # name → (roles for GET, roles for POST)
 PAGES: dict[str, tuple[set[str] | None, set[str] | None]] = {
     "administration:home": (ADMINS, ADMINS),
-    "administration:accounts": (MUNICIPAL | LEADS, MUNICIPAL | LEADS),
+    # The national administrator's accounts are the regions' administrators.
+    "administration:accounts": (MUNICIPAL | LEADS | {"national"}, MUNICIPAL | LEADS | {"national"}),
     "administration:units": (MUNICIPAL, MUNICIPAL),
     "administration:pilot": (MUNICIPAL, MUNICIPAL),
     "administration:support": (MUNICIPAL, MUNICIPAL),
@@ -72,6 +75,7 @@ class Admins:
     ros_admin: User
     clinic_lead: User
     other_clinic_lead: User
+    region_admin: User
     kbh_unit: Unit
     ros_unit: Unit
     doctor: Doctor
@@ -90,6 +94,7 @@ def admins(world) -> Admins:  # type: ignore[no-untyped-def]
         other_clinic_lead=factories.UserFactory(
             username="otherlead", kind=admin, clinic=world.other_clinic
         ),
+        region_admin=factories.UserFactory(username="regionadmin", kind=admin, region=kbh.region),
         kbh_unit=Unit.objects.create(
             municipality=kbh, name="Hjemmeplejen Indre By", department="health"
         ),
@@ -121,6 +126,7 @@ def objects(name: str, world: Any, a: Admins) -> list[tuple[str, int, set[str]]]
             # Administrators are nobody's to manage here.
             ("kbh admin", a.kbh_admin.pk, set()),
             ("clinic lead", a.clinic_lead.pk, set()),
+            ("region admin", a.region_admin.pk, {"national"}),
         ]
     if name == "administration:unit":
         return [

@@ -4,6 +4,8 @@ test_authorization_matrix.py; these add the scoped administrators."""
 
 import pytest
 
+from kontaktlaege.audit.models import AuditEntry
+from kontaktlaege.audit.views import scoped_entries
 from kontaktlaege.stats.models import ConsultationFact
 from tests.security.conftest import AdminFactory
 from tests.support.signin import verified_client
@@ -21,6 +23,13 @@ def people(world, scene):  # type: ignore[no-untyped-def]
             username="rosadmin", municipality=world.foreign_carer.municipality
         ),
         "clinic_admin": scene.clinic_admin,
+        # Copenhagen's region and Roskilde's are two: each administrator sees only their own.
+        "kbh_region_admin": AdminFactory(
+            username="hovedstaden", region=world.clinic.municipality.region
+        ),
+        "ros_region_admin": AdminFactory(
+            username="sjaelland", region=world.foreign_carer.municipality.region
+        ),
         "gp": world.gp,
         "other_gp": world.other_gp,
         "carer": world.carer,
@@ -33,6 +42,8 @@ def test_who_sees_which_page(world, people) -> None:  # type: ignore[no-untyped-
         "nation": "/statistik/",
         "kbh_region": f"/statistik/region/{kbh.region_id}/",
         "kbh_report": f"/statistik/region/{kbh.region_id}/halvaar.xlsx",
+        "ros_region": f"/statistik/region/{ros.region_id}/",
+        "ros_report": f"/statistik/region/{ros.region_id}/halvaar.xlsx",
         "kbh": f"/statistik/kommune/{kbh.pk}/",
         "ros": f"/statistik/kommune/{ros.pk}/",
         "clinic": f"/statistik/praksis/{world.clinic.pk}/",
@@ -44,6 +55,20 @@ def test_who_sees_which_page(world, people) -> None:  # type: ignore[no-untyped-
         "national": {p: OK for p in pages} | {"no_such_clinic": DENIED},
         "kbh_admin": {"nation": 302, "kbh": OK},
         "ros_admin": {"nation": 302, "ros": OK},
+        "kbh_region_admin": {
+            "nation": 302,
+            "kbh_region": OK,
+            "kbh_report": OK,
+            "kbh": OK,
+            "clinic": OK,
+        },
+        "ros_region_admin": {
+            "nation": 302,
+            "ros_region": OK,
+            "ros_report": OK,
+            "ros": OK,
+            "other_clinic": OK,
+        },
         "clinic_admin": {"nation": 302, "clinic": OK},
         "gp": {"nation": 302, "clinic": OK},
         "other_gp": {"nation": 302, "other_clinic": OK},
@@ -67,6 +92,9 @@ def test_start_page_leads_to_own_scope(world, people) -> None:  # type: ignore[n
     )
     assert verified_client(people["gp"]).get("/statistik/")["Location"] == (
         f"/statistik/praksis/{world.clinic.pk}/"
+    )
+    assert verified_client(people["kbh_region_admin"]).get("/statistik/")["Location"] == (
+        f"/statistik/region/{kbh.region_id}/"
     )
 
 
@@ -101,3 +129,25 @@ def test_a_region_sees_its_municipalities(world, people) -> None:  # type: ignor
     client = verified_client(people["national"])
     text = client.get(f"/statistik/region/{seeded.kbh.region_id}/", PERIOD).content.decode()
     assert "Københavns Kommune" in text and "Roskilde Kommune" not in text
+
+
+def test_a_region_administrator_sees_their_region_only(world, people) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    client = verified_client(people["ros_region_admin"])
+    region = f"/statistik/region/{seeded.ros.region_id}/"
+    text = client.get(region, {**PERIOD, "eksport": "csv"}).content.decode()
+    # Roskilde's two calls, none of Copenhagen's eight; the municipality is a link to follow.
+    assert sections(text)["Konsultationer pr. måned efter type"][-1][-1] == "2"
+    assert "København" not in text
+    page = client.get(region, PERIOD).content.decode()
+    assert f'href="/statistik/kommune/{seeded.ros.pk}/"' in page
+    assert "Tilbage til" not in page  # no way up to the whole country
+    kbh_pages = (
+        f"/statistik/region/{seeded.kbh.region_id}/",
+        f"/statistik/kommune/{seeded.kbh.pk}/",
+    )
+    for other in kbh_pages:
+        assert client.get(other, {**PERIOD, "eksport": "csv"}).status_code == DENIED
+    # Statistics only: none of the audit log, which names people.
+    assert AuditEntry.objects.exists()
+    assert not scoped_entries(people["ros_region_admin"]).exists()

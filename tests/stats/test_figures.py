@@ -4,6 +4,7 @@ and the change to summer time in Europe/Copenhagen."""
 
 from datetime import datetime
 
+from kontaktlaege.administration import actions as admin_actions
 from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.stats import rollup
@@ -16,9 +17,12 @@ from tests.support.statistics import PERIOD, consultation, sections, seed
 KINDS = "Konsultationer pr. måned efter type"
 OUTCOMES = "Konsultationer pr. måned efter udfald"
 TIMES = "Ventetid og varighed (minutter:sekunder)"
+TIMES_BY_MONTH = "Ventetid og varighed pr. måned (minutter:sekunder)"
 WEEKDAYS = "Travleste ugedage"
 HOURS = "Travleste timer (dansk tid)"
-UNITS = "Arbejdssteder (afdeling eller enhed)"
+WORKPLACES = "Arbejdssteder (som medarbejderen selv har angivet)"
+DEPARTMENTS = "Forvaltninger"
+UNITS = "Enheder"
 
 
 def national_admin():  # type: ignore[no-untyped-def]
@@ -71,6 +75,44 @@ def test_waiting_time_and_duration(world) -> None:  # type: ignore[no-untyped-de
     ]
 
 
+def test_waiting_time_and_duration_per_month(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = seed(world)
+    # 00:30 on 1 March in Copenhagen is 23:30 UTC on 28 February: it counts for March.
+    consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 1, 0, 30),
+        municipality=seeded.kbh, wait=600, duration=60,
+    )  # fmt: skip
+    client = verified_client(national_admin())
+    figures = csv_of(client, f"/statistik/kommune/{seeded.kbh.pk}/")
+    # January: waits 60/120/180 s, calls 300/600/900 s; February: no call was started;
+    # March: waits 240/600 s, calls 1200/60 s (median of two: the first, p90: the second).
+    assert figures[TIMES_BY_MONTH] == [
+        ["Måned",
+         "Ventetid (fra kø til start): antal", "Ventetid (fra kø til start): median",
+         "Ventetid (fra kø til start): 90. percentil",
+         "Samtalens varighed: antal", "Samtalens varighed: median",
+         "Samtalens varighed: 90. percentil"],
+        ["jan 2025", "3", "2:00", "3:00", "3", "10:00", "15:00"],
+        ["feb 2025", "0", "–", "–", "0", "–", "–"],
+        ["mar 2025", "2", "4:00", "10:00", "2", "1:00", "20:00"],
+    ]  # fmt: skip
+    # The period's figures come from all months together, not from the months' figures.
+    assert figures[TIMES][1:] == [
+        ["Ventetid (fra kø til start)", "5", "3:00", "10:00"],
+        ["Samtalens varighed", "5", "10:00", "20:00"],
+    ]
+    # The chart holds the same medians and 90th percentiles, in minutes; gaps for February.
+    page = client.get(f"/statistik/kommune/{seeded.kbh.pk}/", PERIOD)
+    chart = next(t for t in page.context["tables"] if t.key == "times_by_month").chart
+    assert chart.lines and chart.x == ["jan 2025", "feb 2025", "mar 2025"]
+    assert [s.values for s in chart.series] == [
+        [2.0, None, 4.0],
+        [3.0, None, 10.0],
+        [10.0, None, 1.0],
+        [15.0, None, 20.0],
+    ]
+
+
 def test_weekdays_and_hours_in_copenhagen_time(world) -> None:  # type: ignore[no-untyped-def]
     seeded = seed(world)
     figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
@@ -97,12 +139,56 @@ def test_weekdays_and_hours_in_copenhagen_time(world) -> None:  # type: ignore[n
 def test_municipality_per_workplace(world) -> None:  # type: ignore[no-untyped-def]
     seeded = seed(world)
     figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
-    rows = {row[0]: row[1:] for row in figures[UNITS][1:]}
+    rows = {row[0]: row[1:] for row in figures[WORKPLACES][1:]}
     assert rows == {
         "Hjemmeplejen Nord": ["4", "3", "0", "0", "0", "1", "75 %"],
         "Sygeplejen": ["1", "1", "0", "0", "0", "0", "100 %"],
         "Uden arbejdssted (fx borger selv)": ["3", "0", "1", "1", "1", "0", "0 %"],
     }
+
+
+def test_municipality_per_department_and_unit(world) -> None:  # type: ignore[no-untyped-def]
+    """Copenhagen's item (reference 001, 7): health and social apart, by the unit the
+    municipality placed the employee in, not the workplace they typed themselves."""
+    seeded = seed(world)
+    figures = csv_of(verified_client(national_admin()), f"/statistik/kommune/{seeded.kbh.pk}/")
+    # Mette (health): 6 Jan, 7 Jan ended, 3 Mar abandoned. Ali (social): 31 Jan, 4 Mar ended.
+    # Rejected 1 Feb, cancelled 10 Feb, cleared 31 Mar: nobody's unit.
+    assert figures[DEPARTMENTS][0] == [
+        "Forvaltning", "I alt", "Gennemført", "Afvist", "Annulleret", "Fjernet ved lukning",
+        "Forladt", "Andel gennemført",
+    ]  # fmt: skip
+    assert {row[0]: row[1:] for row in figures[DEPARTMENTS][1:]} == {
+        "Sundhed": ["3", "2", "0", "0", "0", "1", "67 %"],
+        "Social": ["2", "2", "0", "0", "0", "0", "100 %"],
+        "Uden enhed (fx borger selv)": ["3", "0", "1", "1", "1", "0", "0 %"],
+    }
+    assert {row[0]: row[1:3] for row in figures[UNITS][1:]} == {
+        "Hjemmeplejen Nord (Sundhed)": ["3", "2"],
+        "Bostøtten Indre By (Social)": ["2", "2"],
+        "Uden enhed (fx borger selv)": ["3", "0"],
+    }
+
+
+def test_a_call_counts_under_the_unit_of_its_time(world) -> None:  # type: ignore[no-untyped-def]
+    """Moving an employee writes the rows of their finished calls first: those stay with the
+    old unit, the calls after the move count under the new one."""
+    seeded = seed(world)
+    kbh_admin = factories.UserFactory(username="kbhadmin", kind="admin", municipality=seeded.kbh)
+    mette = world.carer
+    before = consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 10, 9, 0),
+        municipality=seeded.kbh, employee=mette, wait=30, duration=60,
+    )  # fmt: skip
+    admin_actions.place(kbh_admin, mette.pk, seeded.social)
+    after = consultation(
+        world.clinic, "on_behalf", "ended", datetime(2025, 3, 11, 9, 0),
+        municipality=seeded.kbh, employee=mette, wait=30, duration=60,
+    )  # fmt: skip
+    rollup.refresh(full=True)  # written with a past queue time, as the fixture's are
+    facts = ConsultationFact.objects.in_bulk([before.pk, after.pk])
+    assert (facts[before.pk].unit, facts[before.pk].department) == (seeded.health, "health")
+    assert (facts[after.pk].unit, facts[after.pk].department) == (seeded.social, "social")
 
 
 def test_filter_by_kind_and_period(world) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +215,9 @@ def test_clinic_and_region_and_nation(world) -> None:  # type: ignore[no-untyped
     nation = csv_of(client, "/statistik/")
     assert nation[KINDS][-1] == ["I alt", "6", "1", "1", "1", "1", "10"]
     assert sorted(row[1] for row in nation["Regioner"][1:]) == ["2", "8"]
+    # The nation's times are read by month over the whole country: January's waits are
+    # Copenhagen's 60/120/180 s and Roskilde's 30/30 s, its calls 300/600/900 and 60/60 s.
+    assert nation[TIMES_BY_MONTH][1] == ["jan 2025", "5", "1:00", "3:00", "5", "5:00", "15:00"]
 
 
 def test_csv_for_danish_excel(world) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +239,7 @@ def test_csv_for_danish_excel(world) -> None:  # type: ignore[no-untyped-def]
     assert body.startswith("\ufeff".encode())
     text = body.decode("utf-8")
     assert "Måned;Medarbejder på vegne af borger;" in text
-    units = sections(text)[UNITS]
+    units = sections(text)[WORKPLACES]
     assert ['\'=HYPERLINK("http://x")', "1", "0", "0", "1", "0", "0", "0 %"] in units
     assert "Inger Jensen" not in text and "Ondt i knæet" not in text
 

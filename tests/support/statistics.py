@@ -1,11 +1,14 @@
 """A small, hand-counted set of finished consultations for the statistics tests: eight for
 Copenhagen in January–March 2025 (across a month end, a night and the spring DST change),
-and two that must not count for Copenhagen (a Roskilde carer's calls)."""
+five of them by two employees in units of the health and the social department, and two that
+must not count for Copenhagen (a Roskilde carer's calls)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.models import Placement, Unit
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory.models import Clinic, Municipality
 from tests.support.personas import World
@@ -32,6 +35,7 @@ def consultation(
     duration: int | None = None,
     municipality: Municipality | None = None,
     workplace: str = "",
+    employee: User | None = None,
     reason: str = "Ondt i knæet",
 ) -> Consultation:
     """A finished consultation queued at `local` (Copenhagen time), as the lifecycle leaves it:
@@ -43,6 +47,7 @@ def consultation(
         state=outcome,
         queued_at=queued,
         municipality=municipality,
+        employee=employee,
         employee_workplace=workplace,
         employee_name="Mette Sørensen" if workplace else "",
         citizen_name="Inger Jensen" if kind == K.ON_BEHALF else "",
@@ -62,26 +67,40 @@ def consultation(
 class Seeded:
     kbh: Municipality
     ros: Municipality
+    health: Unit  # Hjemmeplejen Nord, world.carer's unit
+    social: Unit  # Bostøtten Indre By, world.carer2's unit
 
 
 def seed(world: World) -> Seeded:
     kbh = world.clinic.municipality
     ros = world.other_clinic.municipality
     at = world.clinic
+    health = Unit.objects.create(municipality=kbh, name="Hjemmeplejen Nord", department="health")
+    social = Unit.objects.create(municipality=kbh, name="Bostøtten Indre By", department="social")
+    Placement.objects.create(user=world.carer, unit=health)
+    Placement.objects.create(user=world.carer2, unit=social)
 
-    def carer(kind: str, outcome: str, local: datetime, workplace: str, **times: int) -> None:
-        consultation(at, kind, outcome, local, municipality=kbh, workplace=workplace, **times)
+    def carer(
+        who: User, kind: str, outcome: str, local: datetime, workplace: str, **times: int
+    ) -> None:
+        consultation(
+            at, kind, outcome, local, municipality=kbh, workplace=workplace, employee=who, **times
+        )
 
+    mette, ali = world.carer, world.carer2
     nord, syge = "Hjemmeplejen Nord", "Sygeplejen"
-    carer(K.ON_BEHALF, S.ENDED, datetime(2025, 1, 6, 9, 0), nord, wait=60, duration=300)
-    carer(K.ON_BEHALF, S.ENDED, datetime(2025, 1, 7, 10, 15), nord, wait=120, duration=600)
+    carer(mette, K.ON_BEHALF, S.ENDED, datetime(2025, 1, 6, 9, 0), nord, wait=60, duration=300)
+    carer(mette, K.ON_BEHALF, S.ENDED, datetime(2025, 1, 7, 10, 15), nord, wait=120, duration=600)
     # 23:30 on 31 January in Copenhagen is 22:30 UTC: January, a Friday, hour 23.
-    carer(K.WITHOUT_CITIZEN, S.ENDED, datetime(2025, 1, 31, 23, 30), syge, wait=180, duration=900)
+    carer(
+        ali, K.WITHOUT_CITIZEN, S.ENDED, datetime(2025, 1, 31, 23, 30), syge, wait=180, duration=900
+    )
     # 00:10 on 1 February in Copenhagen is still 31 January in UTC: February, a Saturday.
     consultation(at, K.CITIZEN, S.REJECTED, datetime(2025, 2, 1, 0, 10))
     consultation(at, K.INVITED, S.CANCELLED, datetime(2025, 2, 10, 14, 0))
-    carer(K.ON_BEHALF, S.ABANDONED, datetime(2025, 3, 3, 8, 5), nord)
-    carer(K.ON_BEHALF, S.ENDED, datetime(2025, 3, 4, 9, 0), nord, wait=240, duration=1200)
+    carer(mette, K.ON_BEHALF, S.ABANDONED, datetime(2025, 3, 3, 8, 5), nord)
+    # Ali gave "Hjemmeplejen Nord" as workplace, but the municipality placed him in social.
+    carer(ali, K.ON_BEHALF, S.ENDED, datetime(2025, 3, 4, 9, 0), nord, wait=240, duration=1200)
     # After the change to summer time: 23:30 CEST is 21:30 UTC, still March, hour 23.
     consultation(at, K.BOOKED, S.CLEARED, datetime(2025, 3, 31, 23, 30))
 
@@ -100,7 +119,7 @@ def seed(world: World) -> Seeded:
 
     roskilde(world.other_clinic, datetime(2025, 1, 15, 11, 0))
     roskilde(world.clinic, datetime(2025, 1, 20, 11, 0))
-    return Seeded(kbh=kbh, ros=ros)
+    return Seeded(kbh=kbh, ros=ros, health=health, social=social)
 
 
 def sections(csv_text: str) -> dict[str, list[list[str]]]:

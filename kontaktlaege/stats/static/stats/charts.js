@@ -5,7 +5,8 @@ const COLOURS = ["#0b5cad", "#d46f00", "#17663a", "#8e3fa8", "#a4161a"];
 function draw(holder, spec) {
   const labels = spec.x;
   const xs = labels.map((_label, i) => i);
-  let values = spec.series.map((s) => s.values.map((v) => v ?? 0));
+  // Lines leave a gap where a month has no value; bars draw it as 0.
+  let values = spec.series.map((s) => s.values.map((v) => (spec.lines ? v : (v ?? 0))));
   let names = spec.series.map((s) => s.label);
   let colours = names.map((_n, i) => COLOURS[i % COLOURS.length]);
   if (spec.stacked) {
@@ -16,6 +17,10 @@ function draw(holder, spec) {
     colours = colours.slice().reverse();
   }
   const bars = uPlot.paths.bars({ size: [0.7, 60] });
+  const look = (colour) =>
+    spec.lines
+      ? { stroke: colour, width: 2, points: { show: true, size: 6 } }
+      : { stroke: colour, fill: colour, paths: bars, points: { show: false } };
   const options = {
     width: Math.max(holder.clientWidth, 280),
     height: 260,
@@ -28,7 +33,7 @@ function draw(holder, spec) {
     ],
     series: [
       {},
-      ...names.map((label, i) => ({ label, stroke: colours[i], fill: colours[i], paths: bars, points: { show: false } })),
+      ...names.map((label, i) => ({ label, ...look(colours[i]) })),
     ],
   };
   holder.replaceChildren();
