@@ -68,7 +68,8 @@ def _own_doctor(request: HttpRequest) -> tuple[Ydernummer | None, str]:
 def start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     active = (
-        Consultation.objects.filter(employee=user, state__in=[S.QUEUED, S.ADMITTED])
+        Consultation.objects.followed_by(user)
+        .filter(state__in=[S.QUEUED, S.ADMITTED])
         .order_by("-pk")
         .first()
     )
@@ -154,9 +155,8 @@ def reason(request: HttpRequest) -> HttpResponse:
 
 def _own(request: HttpRequest, pk: int) -> Consultation:
     return get_object_or_404(
-        Consultation.objects.select_related("clinic"),
+        Consultation.objects.select_related("clinic").followed_by(request.user),
         pk=pk,
-        employee=request.user,
         kind=Consultation.Kind.CITIZEN,
     )
 

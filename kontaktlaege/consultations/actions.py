@@ -169,7 +169,7 @@ def join_queue_by_citizen(
             clinic=clinic,
             ydernummer=ydernummer,
             kind=Consultation.Kind.CITIZEN,
-            employee=citizen,  # the account that queued it: the citizen's own
+            citizen_account=citizen,  # the citizen's own account, never `employee`
             citizen_name=name,
             reason=reason,
             submit_token=submit_token or None,
@@ -365,11 +365,11 @@ def closed_message(clinic: Clinic, room: WaitingRoom | None = None) -> str:
     return ""
 
 
-def queued_from(employee: User, submit_token: str | None) -> Consultation | None:
-    """The employee's consultation queued from the draft with this token, if any."""
+def queued_from(user: User, submit_token: str | None) -> Consultation | None:
+    """The user's own consultation queued from the draft with this token, if any."""
     if not submit_token:
         return None
-    return Consultation.objects.filter(employee=employee, submit_token=submit_token).first()
+    return Consultation.objects.followed_by(user).filter(submit_token=submit_token).first()
 
 
 def _clinic_transition(
@@ -407,7 +407,7 @@ def reject(staff: User, consultation_id: int, message: str = "") -> Consultation
 def cancel(employee: User, consultation_id: int) -> Consultation:
     with transaction.atomic():
         room, consultation = _lock(consultation_id)
-        if consultation.employee_id != employee.pk:
+        if not consultation.is_followed_by(employee):
             raise Consultation.DoesNotExist
         try:
             _move(consultation, S.CANCELLED, employee)
@@ -422,7 +422,7 @@ def end(user: User, consultation_id: int) -> Consultation:
     with transaction.atomic():
         room, consultation = _lock(consultation_id)
         if not (
-            consultation.employee_id == user.pk
+            consultation.is_followed_by(user)
             or (user.is_clinic_staff and consultation.clinic_id == user.clinic_id)
         ):
             raise Consultation.DoesNotExist
@@ -441,7 +441,7 @@ def continue_by_phone(user: User, consultation_id: int) -> Consultation:
     with transaction.atomic():
         room, consultation = _lock(consultation_id)
         clinic_side = user.is_clinic_staff and consultation.clinic_id == user.clinic_id
-        if not (clinic_side or consultation.employee_id == user.pk):
+        if not (clinic_side or consultation.is_followed_by(user)):
             raise Consultation.DoesNotExist
         if consultation.phone_fallback_at is not None:
             raise ActionError(_("Konsultationen er allerede markeret som fortsat over telefon."))

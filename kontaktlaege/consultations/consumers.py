@@ -155,14 +155,15 @@ class WaitingRoomConsumer(LiveSocket):
 
 
 def _own_consultation(scope: dict[str, Any], consultation_id: int) -> Consultation | None:
-    """The consultation, if it is the verified employee's own (one database call), or the
+    """The consultation, if the verified user follows it as the waiting person (one database
+    call: an employee's or a citizen's own), or the
     one the session's invitation link queued (an invited person has no account)."""
     user = read_verified_user(scope)
     if user is None:
         from kontaktlaege.video.calls import invited_consultation
 
         return invited_consultation(scope.get("session"), consultation_id)
-    return Consultation.objects.filter(pk=consultation_id, employee_id=user.pk).first()
+    return Consultation.objects.followed_by(user).filter(pk=consultation_id).first()
 
 
 class ConsultationConsumer(LiveSocket):

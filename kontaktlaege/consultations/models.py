@@ -1,6 +1,7 @@
 """The virtual waiting room of a clinic and the consultations queued in it."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,21 @@ class OpeningWindow(models.Model):
         return local.weekday() == self.weekday and self.start <= local.time() < self.end
 
 
+def followed_by(user: Any) -> models.Q:
+    """The consultations this account follows as the waiting person: a citizen's own ("Borger
+    selv") through `citizen_account`, anyone else's through `employee`."""
+    if getattr(user, "pk", None) is None:
+        return models.Q(pk__in=[])
+    if getattr(user, "kind", "") == "citizen":
+        return models.Q(citizen_account_id=user.pk)
+    return models.Q(employee_id=user.pk)
+
+
+class ConsultationQuerySet(models.QuerySet["Consultation"]):
+    def followed_by(self, user: Any) -> "ConsultationQuerySet":
+        return self.filter(followed_by(user))
+
+
 class Consultation(models.Model):
     class Kind(models.TextChoices):
         CITIZEN = "citizen", _("Borger selv")
@@ -117,6 +133,16 @@ class Consultation(models.Model):
         blank=True,
         related_name="consultations",
         verbose_name=_("medarbejder"),
+    )
+    # The citizen's own account when they queued themselves ("Borger selv"); never `employee`,
+    # which is the municipal employee shown to the doctor and counted in the statistics.
+    citizen_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="own_consultations",
+        verbose_name=_("borgerens konto"),
     )
     municipality = models.ForeignKey(
         "directory.Municipality",
@@ -174,6 +200,8 @@ class Consultation(models.Model):
     # repeated submit of the same draft finds this row instead of queueing again.
     submit_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
+    objects = ConsultationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("konsultation")
         verbose_name_plural = _("konsultationer")
@@ -189,6 +217,14 @@ class Consultation(models.Model):
     def set_citizen_cpr(self, cpr: str) -> None:
         self.citizen_cpr_encrypted = cprlib.encrypt(cpr)
         self.citizen_cpr_hash = cprlib.lookup_hash(cpr)
+
+    def is_followed_by(self, user: Any) -> bool:
+        """Whether the account is this consultation's waiting person (see followed_by)."""
+        if getattr(user, "pk", None) is None:
+            return False
+        if getattr(user, "kind", "") == "citizen":
+            return self.citizen_account_id == user.pk
+        return self.employee_id == user.pk
 
     @property
     def is_active(self) -> bool:

@@ -1,12 +1,12 @@
 """Retention: the personal data of finished consultations is erased after RETENTION_DAYS.
 
 What goes: citizen name, CPR (encrypted value and keyed hash), reason, reject message, the
-employee's name/role/workplace as shown to the doctor, the clinic's messages, and the
-recipient, subject and text of the outbox's finished SMS and e-mails, the text and FHIR
-bundle of finished correspondence (correspondence/), the names on expired invitation
-links, and the name, phone, e-mail and link of past bookings. What stays:
-kind, state, clinic, municipality, ydernummer and the lifecycle timestamps, so the statistics
-count the same before and after."""
+employee's name/role/workplace as shown to the doctor, the link to a citizen's own account
+("Borger selv"), the clinic's messages, and the recipient, subject and text of the outbox's
+finished SMS and e-mails, the text and FHIR bundle of finished correspondence
+(correspondence/), the names on expired invitation links, and the name, phone, e-mail and
+link of past bookings. What stays: kind, state, clinic, municipality, ydernummer and the
+lifecycle timestamps, so the statistics count the same before and after."""
 
 import logging
 from datetime import datetime, timedelta
@@ -46,6 +46,7 @@ PERSONAL_FIELDS = {
     "employee_name": "",
     "employee_role": "",
     "employee_workplace": "",
+    "citizen_account": None,
 }
 
 
@@ -59,8 +60,8 @@ def expired(now: datetime | None = None) -> QuerySet[Consultation]:
 
 def _still_personal() -> Q:
     q = Q(messages__isnull=False)
-    for field in PERSONAL_FIELDS:
-        q |= ~Q(**{field: ""})
+    for field, erased in PERSONAL_FIELDS.items():
+        q |= ~Q(**{field: erased})
     return q
 
 

@@ -78,11 +78,12 @@ def socket_allowed(session: Any, path: str) -> bool:
 def count_calls_as_use(session: Any, user: Any, now: float | None = None) -> None:
     """Move the activity stamp to now while one of the user's consultations is in a video
     call, or to the end of their latest call when that came later. The user's: an employee's
-    own; for clinic staff, one of their clinic they admitted, and any call they are in."""
-    from kontaktlaege.consultations.models import Consultation
+    or citizen's own; for clinic staff, one of their clinic they admitted, and any call they
+    are in."""
+    from kontaktlaege.consultations.models import Consultation, followed_by
 
-    if getattr(user, "kind", "") == "employee":
-        theirs = Q(employee=user)
+    if getattr(user, "kind", "") in ("employee", "citizen"):
+        theirs = followed_by(user)
     else:
         theirs = Q(clinic_id=user.clinic_id, admitted_by=user) | Q(
             call_members__principal=f"user:{user.pk}"
@@ -109,6 +110,8 @@ def waiting_in_queue(user: Any, path: str) -> bool:
     match = _CONSULTATION_PAGE.match(path)
     if match is None:
         return False
-    return Consultation.objects.filter(
-        pk=int(match[1]), employee=user, state=Consultation.State.QUEUED
-    ).exists()
+    return (
+        Consultation.objects.followed_by(user)
+        .filter(pk=int(match[1]), state=Consultation.State.QUEUED)
+        .exists()
+    )

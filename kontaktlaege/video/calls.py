@@ -58,9 +58,9 @@ def role_of(principal: Principal, consultation: Consultation) -> tuple[str, str]
     """(role, display name) of the principal in this consultation, or None if not allowed."""
     user = principal.user
     if user is not None:
-        if user.is_employee and consultation.employee_id == user.pk:
+        if user.is_employee and consultation.is_followed_by(user):
             return "employee", user.display_name
-        if user.is_citizen and consultation.employee_id == user.pk:  # "Borger selv"
+        if user.is_citizen and consultation.is_followed_by(user):  # "Borger selv"
             return "citizen", consultation.citizen_name
         if user.is_clinic_staff and consultation.clinic_id == user.clinic_id:
             return "doctor", user.display_name

@@ -102,7 +102,14 @@ def test_the_citizen_queues_once_and_the_clinic_sees_them(world: World) -> None:
     c = Consultation.objects.get()
     page_url = reverse("citizens:consultation", args=[c.pk])
     assert response["Location"] == page_url
-    assert (c.kind, c.state, c.employee, c.consent_given) == ("citizen", "queued", citizen, False)
+    assert (c.kind, c.state, c.consent_given) == ("citizen", "queued", False)
+    # The citizen's account is the consultation's own link: no employee, none shown or counted.
+    assert (c.citizen_account, c.employee, c.employee_name, c.employee_workplace) == (
+        citizen,
+        None,
+        "",
+        "",
+    )
     assert (c.citizen_name, c.citizen_cpr, c.reason) == (
         "Inger Jensen",
         world.cpr,

@@ -16,6 +16,7 @@ from kontaktlaege.directory.models import RegistryEntry
 from kontaktlaege.privacy import retention
 from kontaktlaege.privacy import shared_device as sd
 from kontaktlaege.privacy.models import RetentionRun
+from tests.support.citizens import make_citizen
 from tests.support.signin import verified_client
 
 S = Consultation.State
@@ -84,6 +85,34 @@ def test_retention_erases_exactly_the_expired_personal_data(world, settings) -> 
     assert _stats() == before  # statistics count the same
     assert retention.erase_expired() == 0  # nothing left to do
     assert AuditEntry.objects.filter(action="retention_erased").count() == 2
+
+
+def test_retention_erases_the_link_to_a_citizens_own_account(world, settings) -> None:  # type: ignore[no-untyped-def]
+    """ "Borger selv": the account is the consultation's own link (never the employee), and
+    it goes with the citizen's name and CPR number."""
+    settings.RETENTION_DAYS = 30
+    inger = make_citizen()
+    old, recent = (
+        actions.join_queue_by_citizen(
+            inger, cpr=cpr, name="Inger Jensen", ydernummer=world.ydernummer, reason="Hoste"
+        )
+        for cpr in (world.cpr, world.cpr2)
+    )
+    for c, days_ago in ((old, 40), (recent, 5)):
+        actions.cancel(inger, c.pk)
+        Consultation.objects.filter(pk=c.pk).update(
+            cancelled_at=timezone.now() - timedelta(days=days_ago)
+        )
+    assert (old.citizen_account, old.employee) == (inger, None)
+
+    assert retention.erase_expired() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.citizen_account, old.citizen_name, old.citizen_cpr_hash) == (None, "", "")
+    assert (old.kind, old.state) == ("citizen", "cancelled")
+    assert recent.citizen_account == inger and recent.citizen_name == "Inger Jensen"
+    assert list(Consultation.objects.followed_by(inger)) == [recent]
+    assert retention.erase_expired() == 0
 
 
 def test_retention_command(world, settings) -> None:  # type: ignore[no-untyped-def]
