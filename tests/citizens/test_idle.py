@@ -39,3 +39,20 @@ def test_an_idle_citizen_signs_in_again_with_mitid_but_keeps_waiting(
     assert locked.status_code == 302 and locked["Location"].startswith(RESUME)
     resume = client.get(locked["Location"]).content.decode()
     assert 'href="/saml/bekraeft/?next=/borger/"' in resume
+
+
+def test_a_citizens_video_call_is_use_of_the_device(
+    world: World,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    """A call makes no requests: after the idle time in their own call the citizen can still
+    end it (their account is the consultation's `citizen_account`, not its employee)."""
+    inger = make_citizen()
+    client = citizen_client(inger, world.cpr)
+    c = actions.join_queue_by_citizen(
+        inger, cpr=world.cpr, name="Inger Jensen", ydernummer=world.ydernummer, reason="Hoste"
+    )
+    actions.admit(world.gp, c.pk)
+    _idle_for(client, settings.IDLE_TIMEOUT_SECONDS + 1)
+    ended = client.post(reverse("citizens:end", args=[c.pk]), HTTP_ACCEPT="application/json")
+    assert ended.status_code == 200 and ended.json() == {"ok": True}

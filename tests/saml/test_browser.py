@@ -206,6 +206,9 @@ def test_a_citizen_signs_in_with_mitid_queues_and_sees_the_doctor(
     expect(entry.locator(".citizen")).to_have_text("Inger Jensen")
     c = Consultation.objects.get()
     assert c.kind == Consultation.Kind.CITIZEN and not c.consent_given
+    # The citizen's own account, not an employee the doctor would see or the statistics count.
+    assert c.employee is None and c.citizen_account is not None
+    assert c.citizen_account.is_citizen
     _admit_and_see(entry.page, page, c.pk)
     assert_accessible(page)
 

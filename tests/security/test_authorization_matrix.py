@@ -14,8 +14,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kontaktlaege.consultations import actions
 from kontaktlaege.consultations.models import Consultation
 from tests.correspondence.helpers import delivered_thread
+from tests.support import factories
 from tests.support.citizens import citizen_client, make_citizen
 from tests.support.signin import verified_client
 
@@ -328,6 +330,12 @@ def outcome(response) -> str:  # type: ignore[no-untyped-def]
     raise AssertionError(f"unexpected status {status}")
 
 
+def attempt(client: Client, method: str, path: str) -> str:
+    """The outcome of one GET or POST (the POST with the table's form data)."""
+    response = client.get(path) if method == "GET" else client.post(path, POST_DATA)
+    return outcome(response)
+
+
 def client_for(role: str, world, scene) -> Client:  # type: ignore[no-untyped-def]
     if role == "anon":
         return Client()
@@ -411,14 +419,56 @@ def test_authorization_matrix(role: str, world, scene) -> None:  # type: ignore[
                     if name in WITH_THREAD:
                         delivered_thread(scene.mine)
                         delivered_thread(scene.theirs)
-                    client = client_for(role, world, scene)
-                    if method == "GET":
-                        response = client.get(path)
-                    else:
-                        response = client.post(path, POST_DATA)
-                    got = outcome(response)
+                    got = attempt(client_for(role, world, scene), method, path)
                     transaction.set_rollback(True)
                 want = expected(name, variant, method, role)
                 if got != want:
                     wrong.append(f"{method} {path} ({name}, {variant}): {got}, want {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+# The waiting person's URLs, tried on a citizen's own consultation ("Borger selv") at the
+# "mine" clinic: only the citizen who queued it ("owner") follows it, and only in their flow.
+WAITING_PERSON_URLS = (
+    "citizens:consultation",
+    "citizens:cancel",
+    "citizens:end",
+    "consultations:consultation",
+    "consultations:cancel",
+    "consultations:employee_end",
+    "consultations:employee_phone",
+)
+
+
+def own_consultation_expected(name: str, method: str, role: str) -> str:
+    if method == "GET" and TABLE[name]["mine"]["GET"] == POST_ONLY:
+        return "not_allowed"
+    if role in ("anon", "password_only"):
+        return TABLE[name]["mine"][method][role]
+    return "ok" if role == "owner" and name.startswith("citizens:") else "denied"
+
+
+@pytest.mark.parametrize("role", [*ROLES, "owner"])
+def test_a_citizens_own_consultation(role: str, world, scene) -> None:  # type: ignore[no-untyped-def]
+    owner = make_citizen()
+    cpr = factories.citizen(world.ydernummer, "Poul Hansen")
+    own = actions.join_queue_by_citizen(
+        owner, cpr=cpr, name="Poul Hansen", ydernummer=world.ydernummer, reason="Ondt i ryggen"
+    )
+    assert own.employee is None and own.citizen_account == owner
+    routes = dict(urls())
+    wrong = []
+    for name in WAITING_PERSON_URLS:
+        path = fill(routes[name], own.pk)
+        for method in ("GET", "POST"):
+            with transaction.atomic():
+                if role == "owner":
+                    client = citizen_client(owner, cpr, "Poul Hansen")
+                else:
+                    client = client_for(role, world, scene)
+                got = attempt(client, method, path)
+                transaction.set_rollback(True)
+            want = own_consultation_expected(name, method, role)
+            if got != want:
+                wrong.append(f"{method} {path} ({name}): {got}, want {want}")
     assert not wrong, "\n".join(wrong)

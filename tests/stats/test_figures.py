@@ -11,6 +11,7 @@ from kontaktlaege.stats import rollup
 from kontaktlaege.stats.figures import percentile
 from kontaktlaege.stats.models import ConsultationFact
 from tests.support import factories
+from tests.support.citizens import make_citizen
 from tests.support.signin import verified_client
 from tests.support.statistics import PERIOD, consultation, sections, seed
 
@@ -259,6 +260,27 @@ def test_real_lifecycle_gets_its_row(world) -> None:  # type: ignore[no-untyped-
         "Hjemmeplejen Nord",
     )
     assert fact.outcome == "ended" and fact.wait_seconds is not None
+
+
+def test_a_citizens_own_call_counts_under_no_employee(world) -> None:  # type: ignore[no-untyped-def]
+    """ "Borger selv": the citizen's account is not the consultation's employee, so its row
+    has no workplace or unit, whatever the account carries."""
+    inger = make_citizen()
+    inger.workplace = "Hjemmeplejen Nord"  # never read: the account is not an employee's
+    inger.save(update_fields=["workplace"])
+    c = actions.join_queue_by_citizen(
+        inger, cpr=world.cpr, name="Inger Jensen", ydernummer=world.ydernummer, reason="Hoste"
+    )
+    actions.admit(world.gp, c.pk)
+    actions.end(inger, c.pk)
+    assert rollup.refresh() == 1
+    fact = ConsultationFact.objects.get(pk=c.pk)
+    assert (fact.kind, fact.outcome, fact.municipality_id) == (
+        "citizen",
+        "ended",
+        world.clinic.municipality_id,
+    )
+    assert (fact.workplace, fact.unit_id, fact.department) == ("", None, "")
 
 
 def test_no_personal_fields_in_the_statistics_table() -> None:
