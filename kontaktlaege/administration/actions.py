@@ -14,7 +14,6 @@ from kontaktlaege.accounts import activation
 from kontaktlaege.accounts.models import User
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory.models import Clinic, Doctor, Municipality, Region, Ydernummer
-from kontaktlaege.stats import rollup
 
 from . import scope
 from .models import MunicipalitySetup, Placement, Unit
@@ -108,14 +107,12 @@ def reset_second_factor(admin: User, user_pk: int) -> tuple[User, str]:
 
 
 def place(admin: User, user_pk: int, unit: Unit | None) -> None:
-    """Move one of the municipality's employees to one of its units (or to none)."""
+    """Move one of the municipality's employees to one of its units (or to none). Their calls
+    so far, finished or not, keep the unit they called from (Consultation.employee_unit)."""
     if not scope.is_municipality_admin(admin):
         raise ActionError(_("Kun kommunens administrator kan ændre enheder."))
     with transaction.atomic():
         user = _managed(admin, user_pk)
-        # The statistics count a call under the unit the employee had: rows for the calls
-        # finished so far are written now, before the move.
-        rollup.refresh()
         if unit is None:
             Placement.objects.filter(user=user).delete()
         elif unit.municipality_id != scope.municipality_id(admin):

@@ -2,6 +2,8 @@
 municipality is connected, its roll-out pilot (the clinics its employees may call), its
 first-line support contact, and its units/workplaces."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,3 +90,8 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.unit}"
+
+    @classmethod
+    def unit_id_of(cls, user: Any) -> int | None:
+        """The unit the employee is placed in now (None: not placed)."""
+        return cls.objects.filter(user_id=user.pk).values_list("unit_id", flat=True).first()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kontaktlaege.accounts.models import User
+from kontaktlaege.administration.models import Placement
 from kontaktlaege.audit.log import record
 from kontaktlaege.directory.models import Clinic, Ydernummer
 from kontaktlaege.video.models import Invite
@@ -111,6 +112,7 @@ def join_queue(
             employee_name=employee.display_name,
             employee_role=employee.job_role,
             employee_workplace=employee.workplace,
+            employee_unit_id=Placement.unit_id_of(employee),
             reason=reason,
             consent_given=consent_given,
             submit_token=submit_token or None,

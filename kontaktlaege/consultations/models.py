@@ -155,6 +155,16 @@ class Consultation(models.Model):
     employee_name = models.CharField(max_length=200, blank=True)
     employee_role = models.CharField(max_length=100, blank=True)
     employee_workplace = models.CharField(max_length=150, blank=True)
+    # The unit the municipality had placed the employee in when they called: the statistics
+    # count the call there, even if the employee is moved before it ends. Not personal data.
+    employee_unit = models.ForeignKey(
+        "administration.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("medarbejderens enhed"),
+    )
 
     citizen_name = EncryptedTextField(_("borgers navn"), blank=True)
     citizen_cpr_encrypted = models.TextField(blank=True)

@@ -5,8 +5,9 @@ employee's name/role/workplace as shown to the doctor, the link to a citizen's o
 ("Borger selv"), the clinic's messages, and the recipient, subject and text of the outbox's
 finished SMS and e-mails, the text and FHIR bundle of finished correspondence
 (correspondence/), the names on expired invitation links, and the name, phone, e-mail and
-link of past bookings. What stays: kind, state, clinic, municipality, ydernummer and the
-lifecycle timestamps, so the statistics count the same before and after."""
+link of past bookings. What stays: kind, state, clinic, municipality, ydernummer, the unit the
+employee called from and the lifecycle timestamps, so the statistics count the same before
+and after."""
 
 import logging
 from datetime import datetime, timedelta

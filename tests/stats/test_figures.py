@@ -172,8 +172,8 @@ def test_municipality_per_department_and_unit(world) -> None:  # type: ignore[no
 
 
 def test_a_call_counts_under_the_unit_of_its_time(world) -> None:  # type: ignore[no-untyped-def]
-    """Moving an employee writes the rows of their finished calls first: those stay with the
-    old unit, the calls after the move count under the new one."""
+    """A call counts under the unit its employee was placed in when they called: the calls
+    before a move stay with the old unit, the calls after it count under the new one."""
     seeded = seed(world)
     kbh_admin = factories.UserFactory(username="kbhadmin", kind="admin", municipality=seeded.kbh)
     mette = world.carer
@@ -190,6 +190,46 @@ def test_a_call_counts_under_the_unit_of_its_time(world) -> None:  # type: ignor
     facts = ConsultationFact.objects.in_bulk([before.pk, after.pk])
     assert (facts[before.pk].unit, facts[before.pk].department) == (seeded.health, "health")
     assert (facts[after.pk].unit, facts[after.pk].department) == (seeded.social, "social")
+
+
+def test_a_call_waiting_or_running_at_a_move_keeps_its_unit(world) -> None:  # type: ignore[no-untyped-def]
+    """Through the actions: Mette (health) has one call in the queue and one running when
+    she is moved to social, Ali (social) one in the queue when he is taken out of every unit.
+    Those count under the units they called from; Mette's next call under social."""
+    seeded = seed(world)
+    kbh_admin = factories.UserFactory(username="kbhadmin", kind="admin", municipality=seeded.kbh)
+    mette, ali = world.carer, world.carer2
+
+    def call(who):  # type: ignore[no-untyped-def]
+        return actions.join_queue(who, ydernummer=world.ydernummer, reason="Feber")
+
+    queued, running, alis = call(mette), call(mette), call(ali)
+    actions.admit(world.gp, running.pk)
+    admin_actions.place(kbh_admin, mette.pk, seeded.social)
+    admin_actions.place(kbh_admin, ali.pk, None)
+    assert not ConsultationFact.objects.exists()  # the move writes no rows of its own
+    actions.admit(world.gp, queued.pk)
+    actions.end(world.gp, queued.pk)
+    actions.end(world.gp, running.pk)
+    actions.cancel(ali, alis.pk)
+    later = call(mette)
+    actions.cancel(mette, later.pk)
+    rollup.refresh(full=True)  # the seed's past calls too
+    facts = ConsultationFact.objects.in_bulk([queued.pk, running.pk, alis.pk, later.pk])
+    assert {pk: (f.unit, f.department) for pk, f in facts.items()} == {
+        queued.pk: (seeded.health, "health"),
+        running.pk: (seeded.health, "health"),
+        alis.pk: (seeded.social, "social"),
+        later.pk: (seeded.social, "social"),
+    }
+    # On the page: this month's two health calls (both completed) and two social (cancelled).
+    month = f"{facts[queued.pk].month // 100}-{facts[queued.pk].month % 100:02}"
+    page = f"/statistik/kommune/{seeded.kbh.pk}/"
+    figures = csv_of(verified_client(national_admin()), page, start=month, end=month)
+    assert {row[0]: row[1:4] for row in figures[UNITS][1:]} == {
+        "Hjemmeplejen Nord (Sundhed)": ["2", "2", "0"],
+        "Bostøtten Indre By (Social)": ["2", "0", "0"],
+    }
 
 
 def test_filter_by_kind_and_period(world) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from django.db.models import F
 from kontaktlaege.administration.models import Placement
 from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.privacy import retention
+from kontaktlaege.stats import rollup
 from kontaktlaege.stats.models import ConsultationFact
 from tests.support import factories
 from tests.support.signin import verified_client
@@ -44,3 +45,14 @@ def test_statistics_survive_retention(world) -> None:  # type: ignore[no-untyped
     ]
     assert b"Hjemmeplejen Nord" in after  # the unit survives; the people do not
     assert b"Bost\xc3\xb8tten Indre By (Social)" in after
+
+    # Rows written only now count the same per department and unit: the unit the employees
+    # called from stays on the consultations (no personal data), whatever their placement is
+    # today. (The workplace they typed is erased with their details.)
+    assert Consultation.objects.filter(employee_unit=seeded.health).count() == 3
+    ConsultationFact.objects.all().delete()
+    assert rollup.refresh(full=True) == 10
+    late = sections(client.get(url, {**PERIOD, "eksport": "csv"}).content.decode("utf-8"))
+    early = sections(before.decode("utf-8"))
+    for table in ("Forvaltninger", "Enheder", "Konsultationer pr. måned efter type"):
+        assert late[table] == early[table]

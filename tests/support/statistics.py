@@ -48,6 +48,8 @@ def consultation(
         queued_at=queued,
         municipality=municipality,
         employee=employee,
+        # As join_queue records it: the unit the employee is placed in when they call.
+        employee_unit_id=Placement.unit_id_of(employee) if employee else None,
         employee_workplace=workplace,
         employee_name="Mette Sørensen" if workplace else "",
         citizen_name="Inger Jensen" if kind == K.ON_BEHALF else "",
