@@ -14,7 +14,6 @@ from kontaktlaege.consultations.models import Consultation
 from kontaktlaege.directory.models import Clinic, Municipality, Region
 
 from . import rollup
-from .models import ConsultationFact
 
 K = Consultation.Kind
 S = Consultation.State
@@ -105,6 +104,7 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
     days = [end - timedelta(days=d) for d in range(365)]
     with transaction.atomic():
         municipalities, clinics, _share = _directory(rng)
+        units = _units(municipalities)
     by_municipality: dict[int, list[Clinic]] = {}
     for clinic in clinics:
         by_municipality.setdefault(clinic.municipality_id, []).append(clinic)
@@ -141,6 +141,7 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
                     home = rng.choice(neighbours[regions[home]])
                 c.municipality_id = home
                 c.employee_workplace = rng.choice(list(WORKPLACES))
+                c.employee_unit_id = units[home, c.employee_workplace]
             wait = timedelta(seconds=int(rng.lognormvariate(5.5, 0.8)))  # median ~4 minutes
             if outcome == S.ENDED:
                 c.admitted_at = queued + wait
@@ -155,19 +156,18 @@ def generate(consultations: int = 300_000, end: date | None = None, seed: int = 
             batch.append(c)
         Consultation.objects.bulk_create(batch, batch_size=BATCH)
         made += n
-    added = rollup.refresh(full=True)
-    _place(municipalities)
-    return added
+    return rollup.refresh(full=True)
 
 
-def _place(municipalities: list[Municipality]) -> None:
-    """The generated calls have no employees: their rows get the unit named as workplace, as
-    if the caller had been placed there."""
+def _units(municipalities: list[Municipality]) -> dict[tuple[int, str], int]:
+    """Each workplace as a unit of every municipality: the generated calls have no employees,
+    so each is counted under the unit named as its workplace, as if the caller was placed
+    there."""
+    units: dict[tuple[int, str], int] = {}
     for municipality in municipalities:
         for name, department in WORKPLACES.items():
             unit, _created = Unit.objects.get_or_create(
                 municipality=municipality, name=name, defaults={"department": department}
             )
-            ConsultationFact.objects.filter(
-                municipality=municipality, workplace=name, unit__isnull=True
-            ).update(unit=unit, department=unit.department)
+            units[municipality.pk, name] = unit.pk
+    return units
