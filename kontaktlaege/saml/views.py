@@ -1,7 +1,7 @@
 """The service provider's endpoints: start a sign-in at a purpose's identity provider, take
 its response (assertion consumer), serve our metadata, and single logout both ways (by
-HTTP-Redirect or HTTP-POST). Built on
-djangosaml2's views; what they decide is audited, and a refusal is a Danish page."""
+HTTP-Redirect or HTTP-POST). Built on djangosaml2's views; what they decide is audited, and a
+refusal is a Danish page."""
 
 import base64
 import logging
@@ -322,8 +322,8 @@ class Metadata(EnabledOnly, saml_views.MetadataView):
 class LogoutService(EnabledOnly, saml_views.LogoutView):
     """/saml/ls/: the provider's answer to our logout, or its own logout request (single
     logout started elsewhere), by HTTP-Redirect or HTTP-POST. A request by either binding and
-    a posted answer must be signed by a provider's key. Signing out closes the session's open
-    pages (accounts/apps.py)."""
+    a posted answer must be signed by the session's provider. Signing out closes the session's
+    open pages (accounts/apps.py)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "SAMLRequest" in request.GET and not _from_its_provider(
