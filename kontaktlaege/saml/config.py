@@ -95,12 +95,15 @@ def settings_dict() -> dict[str, Any]:
                     "assertion_consumer_service": [
                         (f"{base}/saml/acs/", saml2.BINDING_HTTP_POST),
                     ],
+                    # OIOSAML 3 allows both bindings for single logout.
                     "single_logout_service": [
                         (f"{base}/saml/ls/", saml2.BINDING_HTTP_REDIRECT),
+                        (f"{base}/saml/ls/", saml2.BINDING_HTTP_POST),
                     ],
                 },
                 "authn_requests_signed": True,
                 "logout_requests_signed": True,
+                "logout_responses_signed": True,
                 "want_assertions_signed": True,
                 "want_response_signed": settings.SAML_WANT_RESPONSE_SIGNED,
                 "allow_unsolicited": False,

@@ -1,7 +1,9 @@
 """The service provider's endpoints: start a sign-in at a purpose's identity provider, take
-its response (assertion consumer), serve our metadata, and single logout both ways. Built on
-djangosaml2's views; what they decide is audited, and a refusal is a Danish page."""
+its response (assertion consumer), serve our metadata, and single logout both ways (by
+HTTP-Redirect or HTTP-POST). Built on djangosaml2's views; what they decide is audited, and a
+refusal is a Danish page."""
 
+import base64
 import logging
 import time
 from datetime import UTC, datetime
@@ -16,7 +18,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from djangosaml2.utils import get_location
 from saml2.response import StatusError, UnsolicitedResponse
 from saml2.s_utils import decode_base64_and_inflate
 from saml2.samlp import logout_request_from_string
-from saml2.sigver import MissingKey, SignatureError
+from saml2.sigver import MissingKey, SignatureError, security_context
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from kontaktlaege.accounts.signin_audit import client_address
@@ -315,27 +316,69 @@ class Metadata(EnabledOnly, saml_views.MetadataView):
     """/saml/metadata/: our service provider's metadata, for the identity providers."""
 
 
+# The provider's page may post its logout messages here (HTTP-POST binding) from its own site:
+# no CSRF token; the message's own signature is required instead.
+@method_decorator(csrf_exempt, name="dispatch")
 class LogoutService(EnabledOnly, saml_views.LogoutView):
     """/saml/ls/: the provider's answer to our logout, or its own logout request (single
-    logout started elsewhere), by HTTP-Redirect. A request must be signed by a provider's key.
-    Signing out closes the session's open pages (accounts/apps.py)."""
+    logout started elsewhere), by HTTP-Redirect or HTTP-POST. A request by either binding and
+    a posted answer must be signed by the session's provider. Signing out closes the session's
+    open pages (accounts/apps.py)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if "SAMLRequest" in request.GET and not _signed_by_its_provider(request):
-            record(
-                "logout_refused",
-                detail={"address": client_address(request), "method": "saml"},
-            )
-            logger.warning("SAML logout request refused: not signed by its provider")
-            return refused(request, Refusal.INVALID_RESPONSE)
+        if "SAMLRequest" in request.GET and not _from_its_provider(
+            request, _redirect_issuer(request)
+        ):
+            return _logout_refused(request)
         return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Only HTTP-Redirect is offered in our metadata.
-        return HttpResponseNotAllowed(["GET"])
+        kind = "SAMLRequest" if "SAMLRequest" in request.POST else "SAMLResponse"
+        if not _from_its_provider(request, _posted_issuer(request.POST.get(kind, ""), kind)):
+            return _logout_refused(request)
+        try:
+            return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
+        except Exception as exception:
+            # The class only: the text may quote the message.
+            logger.warning("SAML logout message refused (%s)", type(exception).__name__)
+            return refused(request, Refusal.INVALID_RESPONSE)
+
+    def get_state_client(self, request: HttpRequest) -> tuple[Any, Any]:
+        state = saml_views.StateCache(request.saml_session)  # type: ignore[attr-defined]
+        identities = saml_views.IdentityCache(request.saml_session)  # type: ignore[attr-defined]
+        client = _RedirectAnswers(
+            self.get_sp_config(request), state_cache=state, identity_cache=identities
+        )
+        return state, client
 
 
-def _signed_by_its_provider(request: HttpRequest) -> bool:
+class _RedirectAnswers(saml_views.Saml2Client):  # type: ignore[misc]
+    """Answers a provider's LogoutRequest by HTTP-Redirect even when it came by POST: a form
+    posted on to another site needs an inline script and is blocked by the pages' CSP
+    (form-action 'self')."""
+
+    def create_logout_response(
+        self, request: Any, bindings: list[str] | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        if bindings == [saml2.BINDING_HTTP_POST]:
+            raise saml2.SAMLError("answered by HTTP-Redirect")  # the caller tries the next
+        return super().create_logout_response(request, bindings, *args, **kwargs)
+
+
+def _logout_refused(request: HttpRequest) -> HttpResponse:
+    record("logout_refused", detail={"address": client_address(request), "method": "saml"})
+    logger.warning("SAML logout message refused: not signed by its provider")
+    return refused(request, Refusal.INVALID_RESPONSE)
+
+
+def _from_its_provider(request: HttpRequest, issuer: str) -> bool:
+    """A correctly signed message, from the provider this session signed in with (if any)."""
+    identity = session_identity(request)
+    return bool(issuer) and (identity is None or identity.idp == issuer)
+
+
+def _redirect_issuer(request: HttpRequest) -> str:
+    """The issuer of a LogoutRequest by HTTP-Redirect when its key signed the query."""
     try:
         xml = decode_base64_and_inflate(request.GET["SAMLRequest"])
         message = logout_request_from_string(xml)
@@ -344,13 +387,34 @@ def _signed_by_its_provider(request: HttpRequest) -> bool:
             cert for _name, cert in config.sp_config().metadata.certs(issuer, "idpsso", "signing")
         ]
     except Exception:
-        return False
-    return redirect_signature.verify(
+        return ""
+    signed = redirect_signature.verify(
         request.META.get("QUERY_STRING", ""),
         "SAMLRequest",
         certs,
         settings.SAML_SIGNATURE_ALGORITHMS,
     )
+    return issuer if signed else ""
+
+
+def _posted_issuer(value: str, kind: str) -> str:
+    """The issuer of a posted message when signed by a key in its metadata: the signature is
+    inside (SAML bindings §3.5.4.2), checked as pysaml2 checks it but required, with allowed
+    algorithms."""
+    try:
+        xml = base64.b64decode(value)
+        context = security_context(config.sp_config())
+        check = (
+            context.correctly_signed_logout_request
+            if kind == "SAMLRequest"
+            else context.correctly_signed_logout_response
+        )
+        message = check(xml, must=True)
+        issuer = message.issuer.text.strip()
+    except Exception:
+        return ""
+    allowed = set(settings.SAML_SIGNATURE_ALGORITHMS) | set(settings.SAML_DIGEST_ALGORITHMS)
+    return issuer if set(_signature_algorithms(message)) <= allowed else ""
 
 
 def start_logout(request: HttpRequest) -> HttpResponse | None:

@@ -1,8 +1,9 @@
 """The core flow in real Chromium with a federated employee: sign-in at the municipal
 broker's page (the test identity provider, over HTTP on loopback), role and workplace at the
 first sign-in, a citizen's CPR and consent, the device check, the queue; the doctor admits and
-both see each other's video. Then the broker's single logout signs the employee out. And a
-citizen's own flow ("Borger selv") with MitID, to video on both sides and signing out."""
+both see each other's video. Then the broker's single logout signs the employee out. A
+citizen's own flow ("Borger selv") with MitID, to video on both sides and signing out. And
+clinic staff with MitID Erhverv: the waiting room live, and single logout from "Log ud"."""
 
 import os
 import urllib.request
@@ -20,11 +21,14 @@ from tests.browser.conftest import pass_device_check
 from tests.support import browser, server, signin
 from tests.support.axe import assert_accessible
 from tests.support.loopback import free_port
-from tests.support.personas import World
+from tests.support.personas import World, join_on_behalf
 from tests.support.saml_idp import Identity, IdentityProvider, citizen, make_keypair, serving
+from tests.support.threads import in_own_thread
 from tests.video.test_call_browser import sees_and_hears
 
 from .conftest import CVR
+
+CLINIC_CVR = "31415926"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)
@@ -45,6 +49,7 @@ def saml_site(
             "LOG_LEVEL": "WARNING",
             "SAML_EMPLOYEE_IDP_METADATA": str(idp.metadata_file()),
             "SAML_CITIZEN_IDP_METADATA": str(idp.metadata_file()),
+            "SAML_CLINIC_IDP_METADATA": str(idp.metadata_file()),
             "SAML_BASE_URL": f"http://127.0.0.1:{port}",
             "SAML_KEY_FILE": str(key),
             "SAML_CERT_FILE": str(cert),
@@ -219,3 +224,58 @@ def test_a_citizen_signs_in_with_mitid_queues_and_sees_the_doctor(
     expect(page).to_have_url(f"{base}/konto/log-ind/")
     page.goto("/borger/")
     expect(page).to_have_url(f"{base}/konto/log-ind/?next=/borger/")
+
+
+def _sign_in_as_clinic_staff(chromium: Any, base: str) -> Any:
+    page = chromium.new_context(base_url=base, locale="da-DK").new_page()
+    page.goto("/")
+    page.get_by_role("link", name="Log ind med MitID Erhverv").click()
+    expect(page.get_by_text("Anna Lund")).to_be_visible()
+    page.get_by_role("button", name="Godkend login").click()
+    return page
+
+
+def test_clinic_staff_sign_in_with_mitid_erhverv_and_see_the_queue_live(
+    world: World, saml_site: tuple[IdentityProvider, str], server_url: str, chromium: Any
+) -> None:
+    idp, base = saml_site
+    Organisation.objects.create(cvr=CLINIC_CVR, clinic=world.clinic)
+    anna = idp.next_identity = Identity(
+        first_name="Anna", last_name="Lund", cvr=CLINIC_CVR, grants={}
+    )
+    page = _sign_in_as_clinic_staff(chromium, base)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url))
+
+    # The clinic from the CVR mapping; its waiting room, live.
+    expect(page).to_have_url(f"{base}/klinik/")
+    expect(page.locator("header .who")).to_contain_text("Anna Lund")
+    expect(page.locator("#connection")).to_have_text("Live")
+    user = FederatedIdentity.objects.get(name_id=anna.name_id).user
+    assert (user.kind, user.clinic) == ("clinic", world.clinic)
+    c = in_own_thread(lambda: join_on_behalf(world, "Hoste og feber i tre dage"))
+    entry = page.locator(f'#entries > li[data-id="{c.pk}"]')
+    expect(entry.locator(".citizen")).to_have_text("Inger Jensen")
+    expect(entry.locator(".reason")).to_contain_text("Hoste og feber i tre dage")
+    assert_accessible(page)
+
+    # "Log ud": signed out here, on to the provider's single logout and back.
+    page.get_by_role("button", name="Log ud").click()
+    expect(page).to_have_url(f"{base}/konto/log-ind/")
+    assert any(url.startswith(f"{idp.base}/slo?SAMLRequest=") for url in visited)
+    page.goto("/klinik/")
+    expect(page).to_have_url(f"{base}/konto/log-ind/?next=/klinik/")
+
+
+def test_clinic_staff_of_an_unmapped_cvr_are_refused(
+    world: World, saml_site: tuple[IdentityProvider, str], server_url: str, chromium: Any
+) -> None:
+    idp, base = saml_site
+    idp.next_identity = Identity(first_name="Anna", last_name="Lund", cvr=CLINIC_CVR, grants={})
+    page = _sign_in_as_clinic_staff(chromium, base)
+    expect(page.get_by_role("heading", name="Du kan ikke logge ind i Kontakt Læge")).to_be_visible()
+    expect(page.get_by_text(f"CVR {CLINIC_CVR}")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/klinik/")
+    expect(page).to_have_url(f"{base}/konto/log-ind/?next=/klinik/")
+    assert not FederatedIdentity.objects.exists()

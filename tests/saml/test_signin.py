@@ -3,6 +3,7 @@ answering the product's real AuthnRequest): accepted with the role for their own
 Substantial, refused (audited, a Danish page, no session) otherwise."""
 
 import pytest
+import saml2
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
@@ -299,5 +300,9 @@ def test_the_service_providers_metadata(federation: Federation) -> None:
     (sp,) = descriptor.spsso_descriptor
     assert sp.authn_requests_signed == "true" and sp.want_assertions_signed == "true"
     assert [a.location for a in sp.assertion_consumer_service] == ["http://testserver/saml/acs/"]
-    assert [s.location for s in sp.single_logout_service] == ["http://testserver/saml/ls/"]
+    # Single logout by both bindings, as OIOSAML 3 allows.
+    assert {(s.binding, s.location) for s in sp.single_logout_service} == {
+        (saml2.BINDING_HTTP_REDIRECT, "http://testserver/saml/ls/"),
+        (saml2.BINDING_HTTP_POST, "http://testserver/saml/ls/"),
+    }
     assert sorted(k.use for k in sp.key_descriptor) == ["encryption", "signing"]

@@ -1,8 +1,10 @@
-"""Single logout started at the identity provider ends the product's session, and the pages
-the user has open (their sockets) close with it, as signing out here does."""
+"""Single logout started at the identity provider (by HTTP-Redirect or HTTP-POST) ends the
+product's session, and the pages the user has open (their sockets) close with it, as signing
+out here does."""
 
 import pytest
 from channels.layers import channel_layers
+from django.http import HttpResponse
 
 from kontaktlaege.live.session_watch import CLOSE_SESSION_ENDED
 from kontaktlaege.saml.models import Organisation
@@ -15,10 +17,12 @@ from .conftest import Federation
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.parametrize("binding", ["redirect", "post"])
 def test_logout_from_the_provider_closes_the_users_open_pages(
     world: World,
     federation: Federation,
     settings,  # type: ignore[no-untyped-def]
+    binding: str,
 ) -> None:
     channel_layers.backends.clear()
     settings.SEQ_POLL_SECONDS = 3600
@@ -27,13 +31,21 @@ def test_logout_from_the_provider_closes_the_users_open_pages(
     client = federation.client()
     anna = Identity(cvr="31415926", grants={})
     assert federation.sign_in(client, anna, purpose="klinik").status_code == 302
-    url = federation.idp.logout_request(federation.sp_entity_id, anna.name_id)
+
+    def logout() -> HttpResponse:
+        if binding == "post":
+            url, fields = federation.idp.logout_request_posted(
+                federation.sp_entity_id, anna.name_id
+            )
+            return federation.post(client, url, fields)
+        url = federation.idp.logout_request(federation.sp_entity_id, anna.name_id)
+        return client.get(url.replace("http://testserver", ""))  # type: ignore[return-value]
 
     async def scenario() -> None:
         room = socket("/ws/klinik/", client)
         assert (await room.connect(timeout=WAIT))[0]
         await receive(room)  # the waiting room's first snapshot
-        response = await db(client.get)(url.replace("http://testserver", ""))
+        response = await db(logout)()
         assert response.status_code == 302
         while True:  # snapshots may come first
             output = await room.receive_output(timeout=WAIT)

@@ -378,9 +378,10 @@ def test_every_url_is_in_the_table() -> None:
     assert not missing, f"URLs without a row in the authorization table: {missing}"
 
 
-# The identity provider's browser POST to the assertion consumer comes from another site; it
-# is checked as a signed answer to this browser's own request instead (tests/saml/).
-CSRF_EXEMPT = {"acs/"}
+# The identity provider's browser POSTs to the assertion consumer and to single logout come
+# from another site; they are checked as a signed answer to this browser's own request and as
+# a message signed by the session's provider instead (tests/saml/).
+CSRF_EXEMPT = {"acs/", "ls/"}
 
 
 def test_no_view_is_csrf_exempt() -> None:

@@ -195,8 +195,10 @@ class IdentityProvider:
                             "single_sign_on_service": [
                                 (f"{self.base}/sso", saml2.BINDING_HTTP_REDIRECT)
                             ],
+                            # Both, as NemLog-in offers: the product answers by Redirect.
                             "single_logout_service": [
-                                (f"{self.base}/slo", saml2.BINDING_HTTP_REDIRECT)
+                                (f"{self.base}/slo", saml2.BINDING_HTTP_REDIRECT),
+                                (f"{self.base}/slo", saml2.BINDING_HTTP_POST),
                             ],
                         },
                         "name_id_format": [NAMEID_FORMAT_PERSISTENT],
@@ -313,8 +315,27 @@ class IdentityProvider:
         )
         return dict(info["headers"])["Location"]
 
-    def logout_response(self, location: str) -> str:
-        """The URL (at the product) of our answer to the product's LogoutRequest."""
+    def logout_request_posted(
+        self, sp_entity_id: str, name_id: str, *, sign: bool = True
+    ) -> tuple[str, dict[str, str]]:
+        """(URL at the product, form fields) of our LogoutRequest by HTTP-POST: the signature
+        inside the message, as the browser would post it from our page."""
+        assert self.server is not None
+        destination = self.server.metadata.single_logout_service(
+            sp_entity_id, saml2.BINDING_HTTP_POST, "spsso"
+        )[0]["location"]
+        _id, request = self.server.create_logout_request(
+            destination,
+            sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            sign=sign,
+            sign_alg=saml2.xmldsig.SIG_RSA_SHA256,
+            digest_alg=saml2.xmldsig.DIGEST_SHA256,
+        )
+        return destination, {"SAMLRequest": base64.b64encode(str(request).encode()).decode()}
+
+    def _products_logout_request(self, location: str) -> tuple[Any, dict[str, list[str]]]:
+        """The product's LogoutRequest in its redirect to us, its signature checked."""
         assert self.server is not None
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
         request = self.server.parse_logout_request(
@@ -324,6 +345,30 @@ class IdentityProvider:
             sigalg=query["SigAlg"][0],
             signature=query["Signature"][0],
         )
+        return request, query
+
+    def logout_response_posted(self, location: str) -> tuple[str, dict[str, str]]:
+        """(URL at the product, form fields) of our signed answer by HTTP-POST to the
+        product's LogoutRequest in `location`."""
+        assert self.server is not None
+        request, query = self._products_logout_request(location)
+        response = self.server.create_logout_response(
+            request.message,
+            [saml2.BINDING_HTTP_POST],
+            sign=True,
+            sign_alg=saml2.xmldsig.SIG_RSA_SHA256,
+            digest_alg=saml2.xmldsig.DIGEST_SHA256,
+        )
+        args = self.server.response_args(request.message, [saml2.BINDING_HTTP_POST])
+        fields = {"SAMLResponse": base64.b64encode(str(response).encode()).decode()}
+        if query.get("RelayState"):
+            fields["RelayState"] = query["RelayState"][0]
+        return args["destination"], fields
+
+    def logout_response(self, location: str) -> str:
+        """The URL (at the product) of our answer to the product's LogoutRequest."""
+        assert self.server is not None
+        request, query = self._products_logout_request(location)
         response = self.server.create_logout_response(
             request.message, [saml2.BINDING_HTTP_REDIRECT], sign=False
         )
