@@ -39,6 +39,8 @@ class Refusal(enum.StrEnum):
     ALGORITHM = "algorithm"
     INVALID_RESPONSE = "invalid_response"
     REPLAY = "replay"
+    # A logout message (request or answer) that did not hold: the session stays.
+    LOGOUT = "logout"
     EXPIRED = "expired"
 
 

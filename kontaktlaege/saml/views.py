@@ -341,7 +341,7 @@ class LogoutService(EnabledOnly, saml_views.LogoutView):
         except Exception as exception:
             # The class only: the text may quote the message.
             logger.warning("SAML logout message refused (%s)", type(exception).__name__)
-            return refused(request, Refusal.INVALID_RESPONSE)
+            return refused(request, Refusal.LOGOUT)
 
     def get_state_client(self, request: HttpRequest) -> tuple[Any, Any]:
         state = saml_views.StateCache(request.saml_session)  # type: ignore[attr-defined]
@@ -368,7 +368,7 @@ class _RedirectAnswers(saml_views.Saml2Client):  # type: ignore[misc]
 def _logout_refused(request: HttpRequest) -> HttpResponse:
     record("logout_refused", detail={"address": client_address(request), "method": "saml"})
     logger.warning("SAML logout message refused: not signed by its provider")
-    return refused(request, Refusal.INVALID_RESPONSE)
+    return refused(request, Refusal.LOGOUT)
 
 
 def _from_its_provider(request: HttpRequest, issuer: str) -> bool:

@@ -59,7 +59,7 @@ def test_a_posted_logout_request_not_from_the_sessions_provider_is_refused(
     for url, fields in attempts:
         response = federation.post(client, url, fields)
         assert response.status_code == 403
-        assert "Du kan ikke logge ind" in response.content.decode()
+        assert "Du er ikke logget ud af Kontakt Læge" in response.content.decode()
         assert SESSION_KEY in client.session  # still signed in
     assert client.get("/", follow=True).status_code == 200
     assert AuditEntry.objects.filter(action="logout_refused").count() == len(attempts)
