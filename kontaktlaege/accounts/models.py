@@ -75,6 +75,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         return self.kind == self.Kind.CITIZEN
 
     @property
+    def waits_in_queue(self) -> bool:
+        """Queues and follows its own consultations: an employee, or a citizen ("Borger selv")."""
+        return self.kind in (self.Kind.EMPLOYEE, self.Kind.CITIZEN)
+
+    @property
     def needs_profile(self) -> bool:
         return self.is_employee and not (self.job_role and self.workplace)
 

@@ -79,7 +79,7 @@ def followed_by(user: Any) -> models.Q:
     selv") through `citizen_account`, anyone else's through `employee`."""
     if getattr(user, "pk", None) is None:
         return models.Q(pk__in=[])
-    if getattr(user, "kind", "") == "citizen":
+    if getattr(user, "is_citizen", False):
         return models.Q(citizen_account_id=user.pk)
     return models.Q(employee_id=user.pk)
 
@@ -232,7 +232,7 @@ class Consultation(models.Model):
         """Whether the account is this consultation's waiting person (see followed_by)."""
         if getattr(user, "pk", None) is None:
             return False
-        if getattr(user, "kind", "") == "citizen":
+        if getattr(user, "is_citizen", False):
             return self.citizen_account_id == user.pk
         return self.employee_id == user.pk
 

@@ -54,7 +54,7 @@ class SharedDeviceMiddleware:
         if not locked and sd.idle_expired(session, timeout=timeout):
             sd.count_calls_as_use(session, user)  # a database read only when idle
             if sd.idle_expired(session, timeout=timeout):
-                waits = employee or getattr(user, "kind", "") == "citizen"
+                waits = getattr(user, "waits_in_queue", False)
                 if waits and sd.waiting_in_queue(user, request.path):
                     return self.get_response(request)
                 # The pages still open on the device must not go on showing people.

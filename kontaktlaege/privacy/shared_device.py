@@ -44,7 +44,7 @@ def citizen_mode_allows(path: str, consultation_id: int) -> bool:
 
 
 def idle_timeout(user: Any) -> int:
-    if getattr(user, "kind", "") in ("employee", "citizen"):
+    if getattr(user, "waits_in_queue", False):
         return int(settings.IDLE_TIMEOUT_SECONDS)
     return int(settings.STAFF_IDLE_TIMEOUT_SECONDS)
 
@@ -82,7 +82,7 @@ def count_calls_as_use(session: Any, user: Any, now: float | None = None) -> Non
     are in."""
     from kontaktlaege.consultations.models import Consultation, followed_by
 
-    if getattr(user, "kind", "") in ("employee", "citizen"):
+    if getattr(user, "waits_in_queue", False):
         theirs = followed_by(user)
     else:
         theirs = Q(clinic_id=user.clinic_id, admitted_by=user) | Q(
