@@ -232,7 +232,10 @@ def test_a_frame_beyond_the_servers_limit_closes_only_its_socket(world, scene, s
             server_url, f"/ws/konsultation/{scene.mine.pk}/", cookie_for(world.carer)
         )
         await next_of(big, "snapshot")
-        await big.send("x" * (FRAME_LIMIT_BYTES + 1))
+        try:
+            await big.send("x" * (FRAME_LIMIT_BYTES + 1))
+        except ConnectionClosed:
+            pass  # the server may close before the whole frame has gone out
         with pytest.raises(ConnectionClosed):
             await next_of(big, "error", "pong", "snapshot")
         await gp.send(json.dumps({"type": "ping", "seq": snap["seq"]}))
